@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh clone:
+#   make run    set up, migrate, load demo data, serve the messaging API
+#   make test   set up, run every module's tests, print one summary line
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PLAIN_MODULES := python-generators-0x00 python-decorators-0x01 0x03-unittests_and_integrations
+MODULES := $(PLAIN_MODULES) messaging_app
+
+.PHONY: setup test run bench lint clean
+
+setup:
+	@PYTHON=$(PYTHON) bash .ci/setup-venv
+
+test: setup
+	@$(PY) .ci/run_tests.py $(TEST_ARGS)
+
+run: setup
+	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py migrate --noinput
+	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py seed_demo
+	@echo
+	@echo "Messaging API: http://$(HOST):$(PORT)/api/  (docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo
+	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Every module's bench/bench_*.py, run from inside the module folder.
+bench: setup
+	@status=0; for dir in $(MODULES); do \
+	    for script in $$dir/bench/bench_*.py; do \
+	        [ -f "$$script" ] || continue; \
+	        echo "== $$script"; \
+	        (cd $$dir && ../$(PY) bench/$${script##*/}) || status=1; \
+	    done; \
+	done; exit $$status
+
+lint: setup
+	$(VENV)/bin/pycodestyle --exclude=.venv,bench/data $(PLAIN_MODULES)
+	$(VENV)/bin/ruff check messaging_app
+
+clean:
+	rm -rf $(VENV) .ci/logs
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -name '*.sqlite3' -o -name '*.sqlite3-*' -o -name '*.db' -o -name '.coverage' \) -not -path './.git/*' -delete
+	rm -rf */bench/data */bench/results htmlcov
