@@ -38,7 +38,8 @@ RAN = re.compile(r"^Ran (\d+) tests? in ([\d.]+)s$", re.M)
 STATUS = re.compile(r"^(OK|FAILED)(?: \((.*)\))?$", re.M)
 # "test_x (mod.Class.test_x) ... skipped 'why'"; with -v a docstring's first
 # line may sit between the test id and the verdict.
-SKIP_LINE = re.compile(r"^(\w+ \([\w.]+\))\n?.*? \.\.\. skipped (.*)$", re.M)
+SKIP_LINE = re.compile(
+    r"^(\w+ \([\w.]+\))\n?.*? \.\.\. skipped (.*)$", re.M)
 
 
 @dataclass
@@ -75,7 +76,8 @@ def parse(name: str, output: str, returncode: int, seconds: float) -> Result:
     result.failed = (counts.get("failures", 0) + counts.get("errors", 0)
                      + counts.get("unexpected successes", 0))
     result.skipped = counts.get("skipped", 0)
-    result.passed = total - result.failed - result.skipped
+    # Failing subtests are counted per subtest, so clamp at zero.
+    result.passed = max(0, total - result.failed - result.skipped)
     result.skips = SKIP_LINE.findall(output)
     if returncode != 0 and result.failed == 0:
         result.failed = 1
