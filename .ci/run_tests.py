@@ -97,7 +97,7 @@ def run_suite(name: str, folder: str, command: list, env: dict) -> Result:
     )
     seconds = time.monotonic() - started
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = LOGS / f"{name.replace(' ', '_').replace('(', '').replace(')', '')}.log"
+    log = LOGS / (re.sub(r"\W+", "_", name).strip("_") + ".log")
     log.write_text(proc.stdout)
     result = parse(name, proc.stdout, proc.returncode, seconds)
     if result.failed:
