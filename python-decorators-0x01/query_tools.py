@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Helpers the decorators share: find the SQL in a call, normalise it,
+classify it.
+
+* :func:`sql_getter` looks at a function's signature once and returns a fast
+  ``(args, kwargs) -> (sql, params)`` extractor: the SQL is the ``query``
+  argument (keyword or positional), else the positional argument at
+  ``default_index``; the bound parameters are the ``params`` / ``parameters``
+  argument when the function has one, else ``()``.
+* :func:`normalize_sql` collapses whitespace outside string literals and drops
+  trailing semicolons, so ``"SELECT *\\n  FROM users;"`` and
+  ``"SELECT * FROM users"`` are one cache key and one log line.
+* :func:`is_read_query` says whether a statement only reads (``SELECT``,
+  ``VALUES``, or ``WITH`` without a data-changing statement).
+"""
+import inspect
+import re
+from functools import lru_cache
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+SqlCall = Tuple[Optional[str], Any]
+Extractor = Callable[[Sequence[Any], Dict[str, Any]], SqlCall]
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
+               inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_PARAM_NAMES = ("params", "parameters")
+
+# A string literal, a quoted identifier, a comment, or a run of whitespace.
+_TOKENS = re.compile(r"""
+    '(?:[^']|'')*'          # 'string literal'
+  | "(?:[^"]|"")*"          # "quoted identifier"
+  | `[^`]*`                 # `quoted identifier`
+  | \[[^\]]*\]              # [quoted identifier]
+  | --[^\n]*                # -- comment
+  | /\*.*?\*/               # /* comment */
+  | \s+                     # whitespace
+""", re.VERBOSE | re.DOTALL)
+_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
+_WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b",
+                          re.IGNORECASE)
+_STRINGS = re.compile(r"'(?:[^']|'')*'")
+
+
+def sql_getter(func: Callable[..., Any], default_index: int = 0) -> Extractor:
+    """Return a function pulling ``(sql, params)`` out of a call to ``func``.
+
+    The signature is inspected here, once, so each call costs a few lookups.
+    ``sql`` is ``None`` when the call carries no string SQL.
+    """
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters]
+    positional = [p.name for p in parameters if p.kind in _POSITIONAL]
+    query_index: Optional[int] = default_index
+    if "query" in names:
+        query_index = (positional.index("query") if "query" in positional
+                       else None)
+    params_name = next((n for n in _PARAM_NAMES if n in names), None)
+    params_index = (positional.index(params_name)
+                    if params_name in positional else None)
+
+    def extract(args: Sequence[Any], kwargs: Dict[str, Any]) -> SqlCall:
+        if "query" in kwargs:
+            sql = kwargs["query"]
+        elif query_index is not None and len(args) > query_index:
+            sql = args[query_index]
+        else:
+            sql = None
+        if params_name is not None and params_name in kwargs:
+            params = kwargs[params_name]
+        elif params_index is not None and len(args) > params_index:
+            params = args[params_index]
+        else:
+            params = ()
+        return (sql if isinstance(sql, str) else None), params
+
+    return extract
+
+
+@lru_cache(maxsize=1024)
+def normalize_sql(sql: str) -> str:
+    """Return ``sql`` on one line: whitespace runs and comments outside
+    literals become one space; leading/trailing space and ``;`` are dropped.
+    Case is kept (literals are case-sensitive)."""
+    def replace(match: "re.Match[str]") -> str:
+        token = match.group(0)
+        if token[0] in "'\"`[":
+            return token
+        return " "
+    return _TOKENS.sub(replace, sql).strip().rstrip(";").rstrip()
+
+
+@lru_cache(maxsize=1024)
+def is_read_query(sql: str) -> bool:
+    """Say whether ``sql`` only reads data (and so may be cached).
+
+    ``SELECT`` and ``VALUES`` read; ``WITH`` reads unless the statement after
+    the common table expressions writes (any INSERT/UPDATE/DELETE/REPLACE
+    keyword outside a string literal makes it count as a write: when in
+    doubt, do not cache).  Everything else (DML, DDL, PRAGMA, ...) is a write.
+    """
+    body = _LEADING_NOISE.sub("", sql)
+    first = body.split(None, 1)[0].upper() if body.strip() else ""
+    if first in ("SELECT", "VALUES"):
+        return True
+    if first == "WITH":
+        return not _WRITE_WORDS.search(_STRINGS.sub("''", body))
+    return False
+
+
+def params_key(params: Any) -> Tuple[Any, ...]:
+    """Return a hashable, order-stable form of bound parameters.
+
+    Sequences become tuples, mappings sorted ``(name, value)`` tuples.
+    Raises ``TypeError`` when a value cannot be hashed.
+    """
+    if params is None:
+        return ()
+    if isinstance(params, dict):
+        key: Tuple[Any, ...] = tuple(sorted(params.items()))
+    elif isinstance(params, tuple):
+        key = params
+    else:
+        key = tuple(params)
+    hash(key)
+    return key

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""The module's SQLite database: where it lives, how it is built and opened.
+
+``users.db`` holds one table::
+
+    users(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,
+          email TEXT NOT NULL, age INTEGER)
+
+It is built from ``users.csv`` (committed) and never committed itself.  Every
+connection the task files open goes through :func:`connect`, which builds the
+file first when it is missing, so each task script works in a fresh clone.
+
+Where the database is (decided once, at import, then by :func:`configure`):
+
+* ``USERS_DB`` environment variable, a path (relative paths are taken from
+  the working directory at import time);
+* otherwise ``users.db`` next to this file, i.e. exactly
+  ``sqlite3.connect('users.db')`` when run from the module folder (as the
+  curriculum does), and still the same file when run from anywhere else.
+
+``USERS_DB_TIMEOUT`` (seconds, default 5.0) is SQLite's busy timeout: how long
+a statement waits for another connection's lock before raising
+``sqlite3.OperationalError: database is locked``.
+
+Run ``./users_db.py`` to (re)build the database; ``--rows N`` pads it with
+deterministic synthetic users up to N rows (used by the benchmark).
+"""
+import argparse
+import csv
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Tuple
+
+MODULE_DIR = Path(__file__).resolve().parent
+DEFAULT_DATABASE = str(MODULE_DIR / "users.db")
+USERS_CSV = MODULE_DIR / "users.csv"
+DEFAULT_TIMEOUT = 5.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    age INTEGER
+)
+"""
+
+UserRow = Tuple[int, str, str, Optional[int]]
+WriteListener = Callable[[str], None]
+
+
+class UsersConnection(sqlite3.Connection):
+    """A ``sqlite3.Connection`` that remembers which database file it opened.
+
+    ``database`` is the absolute path (or ``":memory:"``); the query cache
+    uses it to keep results of different databases apart.
+    """
+
+    database: str = ""
+
+
+class Settings:
+    """Where :func:`connect` opens the database, and its busy timeout."""
+
+    def __init__(self) -> None:
+        self.database = _resolve(os.environ.get("USERS_DB")
+                                 or DEFAULT_DATABASE)
+        self.timeout = float(os.environ.get("USERS_DB_TIMEOUT")
+                             or DEFAULT_TIMEOUT)
+
+
+def _resolve(path: str) -> str:
+    """Return ``path`` made absolute, leaving ``:memory:`` and URIs alone."""
+    if path == ":memory:" or path.startswith("file:"):
+        return path
+    return os.path.abspath(path)
+
+
+settings = Settings()
+_built: set = set()
+_build_lock = threading.Lock()
+_write_listeners: List[WriteListener] = []
+
+
+def configure(database: Optional[str] = None,
+              timeout: Optional[float] = None) -> None:
+    """Change the database file and/or busy timeout used by :func:`connect`."""
+    if database is not None:
+        settings.database = _resolve(str(database))
+    if timeout is not None:
+        settings.timeout = float(timeout)
+
+
+@contextmanager
+def using_database(database: str,
+                   timeout: Optional[float] = None) -> Iterator[str]:
+    """Point :func:`connect` at ``database`` for the ``with`` block only."""
+    saved = (settings.database, settings.timeout)
+    configure(database, timeout)
+    try:
+        yield settings.database
+    finally:
+        settings.database, settings.timeout = saved
+
+
+def read_users(csv_path: Path = USERS_CSV) -> List[UserRow]:
+    """Return the users in ``csv_path`` (header ``id,name,email,age``).
+
+    An empty ``age`` becomes ``None``.  Raises ``ValueError`` naming the line
+    when a row is malformed.
+    """
+    rows: List[UserRow] = []
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        for line_no, record in enumerate(csv.DictReader(handle), start=2):
+            try:
+                age = record["age"].strip()
+                rows.append((int(record["id"]), record["name"].strip(),
+                             record["email"].strip(),
+                             int(age) if age else None))
+            except (KeyError, ValueError, AttributeError) as exc:
+                raise ValueError(f"{csv_path}:{line_no}: bad user row "
+                                 f"{record!r} ({exc})") from exc
+    return rows
+
+
+def synthetic_users(start_id: int, count: int) -> Iterator[UserRow]:
+    """Yield ``count`` deterministic made-up users, ids from ``start_id``."""
+    for user_id in range(start_id, start_id + count):
+        yield (user_id, f"User {user_id}", f"user{user_id}@example.com",
+               18 + user_id % 70)
+
+
+def build_database(path: str, rows: Optional[int] = None,
+                   csv_path: Path = USERS_CSV) -> str:
+    """(Re)build the users database at ``path`` and return its path.
+
+    The table is filled from ``csv_path``, then padded with synthetic users up
+    to ``rows`` rows when ``rows`` is larger.  The file is written beside the
+    target and renamed into place, so a reader never sees half a database.
+    """
+    path = _resolve(str(path))
+    users = read_users(csv_path)
+    if rows is not None and rows > len(users):
+        next_id = max(row[0] for row in users) + 1 if users else 1
+        users.extend(synthetic_users(next_id, rows - len(users)))
+    tmp = f"{path}.building-{os.getpid()}-{threading.get_ident()}"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.execute(SCHEMA)
+        conn.executemany(
+            "INSERT INTO users (id, name, email, age) VALUES (?, ?, ?, ?)",
+            users)
+        conn.commit()
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+    _built.add(path)
+    return path
+
+
+def ensure_database(path: Optional[str] = None) -> str:
+    """Build the database at ``path`` (default: the configured one) if missing.
+
+    A missing or empty file counts as missing.  ``:memory:`` and URIs are
+    left alone.  Returns the resolved path.
+    """
+    path = settings.database if path is None else _resolve(str(path))
+    if path in _built or path == ":memory:" or path.startswith("file:"):
+        return path
+    with _build_lock:
+        if path not in _built:
+            if not os.path.exists(path) or os.path.getsize(path) == 0:
+                build_database(path)
+            _built.add(path)
+    return path
+
+
+def connect() -> UsersConnection:
+    """Open the configured database (building it first if it is missing).
+
+    Each existing file is checked once per process; deleting it while the
+    process runs is not noticed (SQLite would then create an empty file).
+    """
+    path = settings.database
+    if path not in _built:
+        ensure_database(path)
+    conn = sqlite3.connect(path, timeout=settings.timeout,
+                           factory=UsersConnection)
+    conn.database = path
+    return conn
+
+
+def release(conn: sqlite3.Connection) -> None:
+    """Close ``conn``; if it changed any row, tell the write listeners.
+
+    Uncommitted changes are rolled back by ``close()``; listeners are told
+    anyway (invalidating too much is safe, too little is not).
+    """
+    try:
+        changed = conn.total_changes
+    except sqlite3.ProgrammingError:  # already closed by the function
+        return
+    conn.close()
+    if changed:
+        notify_write(database_of(conn))
+
+
+def database_of(conn: sqlite3.Connection) -> str:
+    """Return the main database file of ``conn`` ("" for in-memory ones)."""
+    path = getattr(conn, "database", None)
+    if path is not None:
+        return "" if path == ":memory:" else path
+    for _seq, name, file_name in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file_name or ""
+    return ""
+
+
+def add_write_listener(listener: WriteListener) -> None:
+    """Call ``listener(database_path)`` after rows of that database change."""
+    if listener not in _write_listeners:
+        _write_listeners.append(listener)
+
+
+def notify_write(database: str) -> None:
+    """Tell every write listener that ``database`` ("" = unknown) changed."""
+    for listener in list(_write_listeners):
+        listener(database)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Command line: build the database and say where and how big it is."""
+    parser = argparse.ArgumentParser(description="Build the users database.")
+    parser.add_argument("--path", default=settings.database,
+                        help="database file (default: %(default)s)")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="pad with synthetic users up to this many rows")
+    args = parser.parse_args(argv)
+    path = build_database(args.path, rows=args.rows)
+    conn = sqlite3.connect(path)
+    try:
+        (count,) = conn.execute("SELECT COUNT(*) FROM users").fetchone()
+    finally:
+        conn.close()
+    print(f"Built {path} with {count} users")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
