@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""Driver for task 1: print users older than 25 in batches of 50.
+
+Try ``./2-main.py | head -n 5``: the closed pipe ends the run quietly.
+"""
+import sys
+
+processing = __import__('1-batch_processing')
+
+try:
+    processing.batch_processing(50)
+except BrokenPipeError:
+    sys.stderr.close()

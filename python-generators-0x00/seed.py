@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Create the ALX_prodev database, its user_data table, and load a CSV.
+
+The five contract functions (``connect_db``, ``create_database``,
+``connect_to_prodev``, ``create_table``, ``insert_data``) keep the
+curriculum's names and printed output.  Run as a script to seed in one step:
+
+    ./seed.py [CSV]            # default user_data.csv
+
+Settings come from the environment (see ``prodev_db``): ``MYSQL_HOST``,
+``MYSQL_PORT``, ``MYSQL_USER``, ``MYSQL_PASSWORD``, ``MYSQL_DATABASE``, and
+``PRODEV_BACKEND=sqlite`` for the embedded backend.
+"""
+import csv
+import os
+import secrets
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, List, Optional, Tuple
+
+import prodev_db
+from prodev_db import ProdevConnectionError
+
+# Rows per INSERT statement while loading (one transaction for the file).
+INSERT_BATCH = 2000
+# Progress goes to stderr every this many rows (so small seeds stay silent).
+PROGRESS_EVERY = 100_000
+MIN_AGE, MAX_AGE = 0, 150
+
+MYSQL_TABLE = """
+CREATE TABLE IF NOT EXISTS user_data (
+    user_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    name VARCHAR(255) NOT NULL,
+    email VARCHAR(255) NOT NULL,
+    age DECIMAL(3,0) NOT NULL,
+    -- insertion order for follow_users(); INVISIBLE keeps it out of SELECT *
+    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT INVISIBLE,
+    PRIMARY KEY (user_id),
+    UNIQUE KEY uq_user_data_email (email),
+    UNIQUE KEY uq_user_data_seq (seq)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+"""
+# SQLite keeps insertion order in the implicit rowid.
+SQLITE_TABLE = """
+CREATE TABLE IF NOT EXISTS user_data (
+    user_id CHAR(36) NOT NULL PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    email VARCHAR(255) NOT NULL UNIQUE,
+    age DECIMAL(3,0) NOT NULL
+)
+"""
+# Re-running a load never duplicates: a row whose email (or user_id) is
+# already there is left as it is.
+MYSQL_INSERT = ("INSERT INTO user_data (user_id, name, email, age) "
+                "VALUES (%s, %s, %s, %s) "
+                "ON DUPLICATE KEY UPDATE user_id = user_id")
+SQLITE_INSERT = ("INSERT INTO user_data (user_id, name, email, age) "
+                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING")
+
+Row = Tuple[str, str, str, int]
+
+
+class CSVFormatError(ValueError):
+    """A CSV row cannot be loaded; the message names file, line and field."""
+
+    def __init__(self, path: Any, line: int, field: str, problem: str) -> None:
+        super().__init__(f"{path}, line {line}, field {field!r}: {problem}")
+        self.path, self.line, self.field = str(path), line, field
+
+
+# --------------------------------------------------------------------------
+# The five contract functions
+
+
+def connect_db() -> Optional[Any]:
+    """Connect to the server with no database selected.
+
+    Return the connection, or print one clear error line and return None.
+    """
+    try:
+        return prodev_db.connect(with_database=False)
+    except ProdevConnectionError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return None
+
+
+def create_database(connection: Any) -> None:
+    """Create the database if it is missing; print nothing, keep it open.
+
+    On SQLite the file is the database: connecting already made it.
+    """
+    if prodev_db.is_sqlite(connection):
+        return
+    name = prodev_db.settings().database
+    cursor = connection.cursor()
+    try:
+        cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{_ident(name)}` "
+                       "CHARACTER SET utf8mb4")
+    finally:
+        cursor.close()
+
+
+def connect_to_prodev() -> Optional[Any]:
+    """Connect to ALX_prodev (or MYSQL_DATABASE); ages come back as int.
+
+    Return the connection, or print one clear error line and return None.
+    """
+    try:
+        return prodev_db.connect()
+    except ProdevConnectionError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return None
+
+
+def create_table(connection: Any) -> None:
+    """Create user_data if missing, commit, and say so."""
+    cursor = connection.cursor()
+    try:
+        if prodev_db.is_sqlite(connection):
+            cursor.execute(SQLITE_TABLE)
+        else:
+            cursor.execute(MYSQL_TABLE)
+        connection.commit()
+    finally:
+        cursor.close()
+    print("Table user_data created successfully")
+
+
+def insert_data(connection: Any, data: Any) -> int:
+    """Load the CSV file ``data`` into user_data; print nothing.
+
+    The file is read as a stream and inserted in batches inside one
+    transaction.  Rows whose email (or user_id) is already present are
+    skipped, so loading twice keeps the same rows.  Quoted or unquoted
+    fields, and an optional ``user_id`` column, are accepted.  Returns the
+    number of CSV rows read.
+
+    Raises CSVFormatError (file, line, field) for a malformed row and
+    OSError for an unreadable file; in both cases nothing from this load is
+    committed.
+    """
+    sql = SQLITE_INSERT if prodev_db.is_sqlite(connection) else MYSQL_INSERT
+    progress = _Progress(data)
+    cursor = connection.cursor()
+    try:
+        for batch in _batches(read_rows(data), INSERT_BATCH):
+            cursor.executemany(sql, batch)
+            progress.add(len(batch))
+        connection.commit()
+    except BaseException:
+        _rollback_quietly(connection)
+        raise
+    finally:
+        cursor.close()
+    progress.done()
+    return progress.rows
+
+
+# --------------------------------------------------------------------------
+# CSV reading
+
+
+def read_rows(path: Any) -> Iterator[Row]:
+    """Yield validated ``(user_id, name, email, age)`` rows from a CSV.
+
+    The first line is a header when it names ``name``, ``email`` and
+    ``age`` (and maybe ``user_id``), in any order; otherwise the columns are
+    ``name,email,age`` or ``user_id,name,email,age``.  Rows without a
+    ``user_id`` get a fresh time-ordered UUID.  Raises CSVFormatError.
+    """
+    new_id = _uuid7_factory()
+    with open(path, newline="", encoding="utf-8-sig") as stream:
+        reader = csv.reader(stream)
+        columns: Optional[List[str]] = None
+        for record in reader:
+            if not record or record == [""]:
+                continue
+            if columns is None:
+                columns = _columns(record)
+                if columns is not None:
+                    continue
+                columns = (["user_id", "name", "email", "age"]
+                           if len(record) == 4 else ["name", "email", "age"])
+            yield _row(path, reader.line_num, columns, record, new_id)
+
+
+def _columns(record: List[str]) -> Optional[List[str]]:
+    """Return the column names if ``record`` is a header, else None."""
+    names = [field.strip().lower() for field in record]
+    if {"name", "email", "age"} <= set(names):
+        return names
+    return None
+
+
+def _row(path: Any, line: int, columns: List[str], record: List[str],
+         new_id: Any) -> Row:
+    """Check one CSV record and turn it into a table row."""
+    if len(record) > len(columns):
+        raise CSVFormatError(path, line, "(extra)",
+                             f"{len(record)} fields, expected {len(columns)}")
+    values = dict(zip(columns, record))
+    for field in ("name", "email", "age"):
+        if field not in values:
+            raise CSVFormatError(path, line, field, "missing")
+        if not values[field].strip():
+            raise CSVFormatError(path, line, field, "empty")
+    text = values["age"].strip()
+    try:
+        age = int(text)
+    except ValueError:
+        raise CSVFormatError(path, line, "age",
+                             f"{text!r} is not a whole number") from None
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise CSVFormatError(path, line, "age",
+                             f"{age} is outside {MIN_AGE}..{MAX_AGE}")
+    user_id = values.get("user_id", "").strip()
+    if user_id:
+        try:
+            user_id = str(uuid.UUID(user_id))
+        except ValueError:
+            raise CSVFormatError(path, line, "user_id",
+                                 f"{user_id!r} is not a UUID") from None
+    else:
+        user_id = new_id()
+    return user_id, values["name"].strip(), values["email"].strip(), age
+
+
+def _uuid7_factory() -> Any:
+    """Return a function making time-ordered UUIDs (RFC 9562 version 7).
+
+    Ids made by one load increase (a 12-bit counter orders ids within a
+    millisecond), so InnoDB appends to the primary key instead of splitting
+    pages at random, and keyset order matches load order.
+    """
+    state = {"ms": 0, "seq": 0}
+
+    def new_id() -> str:
+        ms = time.time_ns() // 1_000_000
+        if ms > state["ms"]:
+            state["ms"], state["seq"] = ms, 0
+        else:
+            state["seq"] += 1
+            if state["seq"] > 0xFFF:
+                state["ms"], state["seq"] = state["ms"] + 1, 0
+        value = ((state["ms"] & 0xFFFFFFFFFFFF) << 80 | 0x7 << 76
+                 | state["seq"] << 64 | 0b10 << 62 | secrets.randbits(62))
+        h = f"{value:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    return new_id
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[List[Row]]:
+    """Group ``rows`` into lists of up to ``size``."""
+    batch: List[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _ident(name: str) -> str:
+    """Check a database name before it goes into DDL (no placeholders)."""
+    if not name or "`" in name or len(name) > 64:
+        raise ProdevConnectionError(f"invalid database name {name!r}")
+    return name
+
+
+def _rollback_quietly(connection: Any) -> None:
+    """Roll back, ignoring a connection that is already gone."""
+    try:
+        connection.rollback()
+    except Exception:
+        pass
+
+
+class _Progress:
+    """Report a long load on stderr every PROGRESS_EVERY rows."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = os.fspath(path)
+        self.rows = 0
+        self.started = time.perf_counter()
+        self.next_report = PROGRESS_EVERY
+
+    def add(self, count: int) -> None:
+        """Count ``count`` more rows and report when a mark is passed."""
+        self.rows += count
+        if self.rows >= self.next_report:
+            self.next_report += PROGRESS_EVERY
+            self._report("loaded")
+
+    def done(self) -> None:
+        """Report the end of a load that was long enough to report on."""
+        if self.rows >= PROGRESS_EVERY:
+            self._report("committed")
+
+    def _report(self, verb: str) -> None:
+        seconds = time.perf_counter() - self.started
+        rate = self.rows / seconds if seconds else 0.0
+        print(f"seed: {verb} {self.rows:,} rows from {self.path} "
+              f"({rate:,.0f} rows/s)", file=sys.stderr, flush=True)
+
+
+def seed(csv_path: Any = "user_data.csv") -> bool:
+    """Create the database and table and load ``csv_path``; True if done."""
+    connection = connect_db()
+    if connection is None:
+        return False
+    try:
+        create_database(connection)
+    finally:
+        connection.close()
+    connection = connect_to_prodev()
+    if connection is None:
+        return False
+    try:
+        create_table(connection)
+        insert_data(connection, csv_path)
+    finally:
+        connection.close()
+    return True
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Seed from the CSV named on the command line; exit status 0 or 1."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path(__file__).parent / "user_data.csv"
+    try:
+        return 0 if seed(path) else 1
+    except (CSVFormatError, OSError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
