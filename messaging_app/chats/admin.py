@@ -1,0 +1,69 @@
+"""Admin screens for users, conversations and messages."""
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Conversation, Message, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Users, with the extra profile fields."""
+
+    list_display = ("username", "email", "first_name", "last_name", "role", "is_active",
+                    "created_at")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("username", "email", "first_name", "last_name", "phone_number")
+    ordering = ("username",)
+    fieldsets = BaseUserAdmin.fieldsets + (("Profile", {"fields": ("phone_number", "role")}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("Profile", {"fields": ("email", "first_name", "last_name", "role")}),)
+
+
+class MessageInline(admin.TabularInline):
+    """The newest messages of a conversation."""
+
+    model = Message
+    extra = 0
+    fields = ("sender", "message_body", "sent_at", "edited_at")
+    readonly_fields = ("sent_at", "edited_at")
+    raw_id_fields = ("sender",)
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("sender")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """Conversations with their participants."""
+
+    list_display = ("conversation_id", "title", "participant_count", "created_at",
+                    "last_activity_at")
+    search_fields = ("conversation_id", "title", "participants__username")
+    filter_horizontal = ("participants",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("direct_key",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+        return super().get_queryset(request).annotate(n_participants=Count("participants"))
+
+    @admin.display(description="participants", ordering="n_participants")
+    def participant_count(self, obj):
+        return obj.n_participants
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Messages, searchable by body and sender."""
+
+    list_display = ("message_id", "sender", "conversation", "short_body", "sent_at", "edited_at")
+    list_filter = ("sent_at",)
+    search_fields = ("message_body", "sender__username", "conversation__conversation_id")
+    list_select_related = ("sender", "conversation")
+    raw_id_fields = ("sender", "conversation")
+    date_hierarchy = "sent_at"
+
+    @admin.display(description="body")
+    def short_body(self, obj):
+        return obj.message_body[:60]

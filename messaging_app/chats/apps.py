@@ -1,0 +1,9 @@
+"""App configuration for the chats app."""
+from django.apps import AppConfig
+
+
+class ChatsConfig(AppConfig):
+    """Users, conversations and messages."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "chats"

@@ -1,0 +1,60 @@
+"""JWT pieces: token views with extra claims, refresh, logout, a helper."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from .serializers import RefreshTokenSerializer
+
+__all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
+           "LogoutView", "get_tokens_for_user"]
+
+
+class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """Username + password in, access + refresh out; claims carry id, email, role."""
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token["user_id"] = str(user.pk)
+        token["email"] = user.email
+        token["role"] = user.role
+        return token
+
+
+class ChatTokenObtainPairView(TokenObtainPairView):
+    """``POST /api/token/``: obtain an access/refresh pair."""
+
+    serializer_class = ChatTokenObtainPairSerializer
+
+
+class LogoutView(generics.GenericAPIView):
+    """``POST /api/token/logout/``: blacklist a refresh token.
+
+    The token can no longer be refreshed; access tokens already issued
+    expire on their own (15 minutes).
+    """
+
+    serializer_class = RefreshTokenSerializer
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(auth=[], responses={204: OpenApiResponse(description="Revoked")})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            return Response({"detail": str(exc), "code": "token_not_valid"},
+                            status=status.HTTP_401_UNAUTHORIZED)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def get_tokens_for_user(user) -> dict:
+    """Return ``{"refresh": ..., "access": ...}`` for user, as the login view would."""
+    refresh = ChatTokenObtainPairSerializer.get_token(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}

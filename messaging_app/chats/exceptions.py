@@ -1,0 +1,54 @@
+"""One error shape for every failure: ``{"detail", "code"[, "errors"]}``.
+
+``detail`` is a sentence for people, ``code`` a stable identifier for
+programs (DRF's own codes: ``not_authenticated``, ``permission_denied``,
+``not_found``, ``throttled``, ``parse_error``, ``invalid`` ...).  Validation
+errors keep DRF's field map under ``errors``.
+"""
+from django.http import JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _first_code(codes):
+    """Return the first error code found in DRF's nested get_codes() output."""
+    if isinstance(codes, str):
+        return codes
+    if isinstance(codes, dict):
+        for value in codes.values():
+            return _first_code(value)
+    if isinstance(codes, list):
+        for value in codes:
+            return _first_code(value)
+    return "error"
+
+
+def exception_handler(exc, context):
+    """Format DRF's response for exc as ``{"detail", "code"[, "errors"]}``."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        if not isinstance(errors, dict):
+            errors = {"non_field_errors": errors}
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": errors}
+        return response
+    data = response.data if isinstance(response.data, dict) else {}
+    detail = data.get("detail", getattr(exc, "default_detail", "Error."))
+    code = data.get("code") or (
+        exc.get_codes() if isinstance(exc, exceptions.APIException) else "error")
+    response.data = {"detail": str(detail), "code": _first_code(code)}
+    return response
+
+
+def not_found(request, exception=None):
+    """handler404: a JSON 404 for URLs that match no route (bad UUIDs too)."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"},
+                        status=status.HTTP_404_NOT_FOUND)
+
+
+def server_error(request):
+    """handler500: a JSON 500 without internals."""
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"},
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)

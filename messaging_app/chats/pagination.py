@@ -1,0 +1,166 @@
+"""Page-number pagination (the contract) and keyset cursors for chat clients."""
+import base64
+import binascii
+import json
+import uuid
+from collections import OrderedDict
+
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+
+class MessagePagination(PageNumberPagination):
+    """``?page=N`` (20 per page, ``?page_size=`` up to 100), with a total count."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_paginated_response(self, data):
+        return Response(OrderedDict([
+            ("count", self.page.paginator.count),
+            ("next", self.get_next_link()),
+            ("previous", self.get_previous_link()),
+            ("results", data),
+        ]))
+
+    def get_paginated_response_schema(self, schema):
+        # Only ``results`` is promised: the nested message list answers with
+        # the cursor shape (no ``count``) when a cursor parameter is given.
+        spec = super().get_paginated_response_schema(schema)
+        spec["required"] = ["results"]
+        return spec
+
+
+class MessageCursorPagination(BasePagination):
+    """Keyset pages over ``(sent_at, message_id)``: no COUNT, no OFFSET.
+
+    A page is chosen by one of:
+
+    - ``?cursor=`` (empty) or ``?cursor=latest``: the newest page;
+    - ``?before=<message_id>`` / ``?after=<message_id>``: the page just older
+      / newer than that message;
+    - ``?cursor=<token>``: a ``next`` (newer) or ``previous`` (older) link.
+
+    Results are oldest first inside a page.  Every page costs one indexed
+    query however deep it is, and a message inserted meanwhile never shifts
+    a page boundary.
+    """
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    cursor_query_param = "cursor"
+    params = ("cursor", "before", "after")
+
+    @classmethod
+    def wanted(cls, request) -> bool:
+        """Return True if the request asks for cursor pagination."""
+        return any(name in request.query_params for name in cls.params)
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise ValidationError({"page_size": ["A positive integer is required."]}) from None
+        if size < 1:
+            raise ValidationError({"page_size": ["A positive integer is required."]})
+        return min(size, self.max_page_size)
+
+    @staticmethod
+    def encode(direction: str, message) -> str:
+        raw = json.dumps([direction, message.sent_at.isoformat(), str(message.message_id)])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def decode(self, token: str):
+        """Return (direction, sent_at, message_id) from a cursor token."""
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            direction, sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded))
+            when = parse_datetime(sent_at)
+            if direction not in ("before", "after") or when is None:
+                raise ValueError(direction)
+            return direction, when, uuid.UUID(message_id)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+
+    def anchor(self, queryset, request):
+        """Return (direction, sent_at, message_id), or (direction, None, None)."""
+        for direction in ("before", "after"):
+            raw = request.query_params.get(direction)
+            if raw is None:
+                continue
+            try:
+                message_id = uuid.UUID(raw)
+            except ValueError:
+                raise ValidationError({direction: ["Must be a message id."]}) from None
+            sent_at = queryset.filter(pk=message_id).values_list("sent_at", flat=True).first()
+            if sent_at is None:
+                raise ValidationError({direction: ["No message with this id here."]})
+            return direction, sent_at, message_id
+        token = request.query_params.get(self.cursor_query_param, "")
+        if token in ("", "latest"):
+            return "before", None, None
+        return self.decode(token)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        direction, sent_at, message_id = self.anchor(queryset, request)
+        if direction == "after":
+            newer = Q(sent_at__gt=sent_at) | Q(sent_at=sent_at, message_id__gt=message_id)
+            rows = list(queryset.filter(newer).order_by("sent_at", "message_id")[:size + 1])
+            self.has_newer = len(rows) > size
+            rows = rows[:size]
+            self.has_older = True
+        else:
+            if sent_at is not None:
+                older = Q(sent_at__lt=sent_at) | Q(sent_at=sent_at, message_id__lt=message_id)
+                queryset = queryset.filter(older)
+            rows = list(queryset.order_by("-sent_at", "-message_id")[:size + 1])
+            self.has_older = len(rows) > size
+            rows = rows[:size][::-1]
+            self.has_newer = sent_at is not None
+        self.rows = rows
+        return rows
+
+    def _link(self, direction, message):
+        url = self.request.build_absolute_uri()
+        for name in ("before", "after"):
+            url = remove_query_param(url, name)
+        return replace_query_param(url, self.cursor_query_param, self.encode(direction, message))
+
+    def get_next_link(self):
+        if self.rows and self.has_newer:
+            return self._link("after", self.rows[-1])
+        return None
+
+    def get_previous_link(self):
+        if self.rows and self.has_older:
+            return self._link("before", self.rows[0])
+        return None
+
+    def get_paginated_response(self, data):
+        return Response(OrderedDict([
+            ("next", self.get_next_link()),
+            ("previous", self.get_previous_link()),
+            ("results", data),
+        ]))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }

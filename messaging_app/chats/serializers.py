@@ -1,0 +1,241 @@
+"""Request validation and response shapes for users, conversations, messages."""
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import services
+from .models import Conversation, Message, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """The public view of a user: what other people may see."""
+
+    full_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["user_id", "username", "first_name", "last_name", "full_name"]
+        read_only_fields = fields
+
+    def get_full_name(self, obj) -> str:
+        return f"{obj.first_name} {obj.last_name}".strip()
+
+
+class MeSerializer(UserSerializer):
+    """The requester's own account, with private fields."""
+
+    class Meta(UserSerializer.Meta):
+        fields = UserSerializer.Meta.fields + [
+            "email", "phone_number", "role", "created_at"]
+        read_only_fields = ["user_id", "username", "full_name", "role", "created_at"]
+
+    def validate_email(self, value: str) -> str:
+        taken = User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("A user with this email already exists.",
+                                              code="unique")
+        return value
+
+
+class UserRegistrationSerializer(serializers.ModelSerializer):
+    """Sign-up: the password is write-only, checked by Django's validators, hashed."""
+
+    password = serializers.CharField(write_only=True, trim_whitespace=False,
+                                     max_length=128, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+
+    class Meta:
+        model = User
+        fields = ["user_id", "username", "email", "first_name", "last_name",
+                  "phone_number", "password"]
+        read_only_fields = ["user_id"]
+
+    def validate_email(self, value: str) -> str:
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError("A user with this email already exists.",
+                                              code="unique")
+        return value
+
+    def validate(self, attrs):
+        candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)},
+                                              code="weak_password") from None
+        return attrs
+
+    def create(self, validated_data):
+        return User.objects.create_user(**validated_data)
+
+    def to_representation(self, instance):
+        return MeSerializer(instance, context=self.context).data
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message; the sender is always the requester, never taken from the body.
+
+    ``message_body`` is trimmed, required and at most 10,000 characters.
+    On ``/api/messages/`` the ``conversation`` is given in the body.
+    """
+
+    sender = UserSerializer(read_only=True)
+    message_body = serializers.CharField(max_length=Message.MAX_BODY_LENGTH,
+                                         trim_whitespace=True)
+    conversation = serializers.PrimaryKeyRelatedField(queryset=Conversation.objects.all())
+
+    class Meta:
+        model = Message
+        fields = ["message_id", "conversation", "sender", "message_body", "sent_at",
+                  "edited_at"]
+        read_only_fields = ["message_id", "sender", "sent_at", "edited_at"]
+
+    def validate_message_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("A message needs some text.", code="blank")
+        return value
+
+
+class ConversationMessageSerializer(MessageSerializer):
+    """A message whose conversation comes from the URL (nested route, edits)."""
+
+    conversation = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class LastMessageSerializer(serializers.Serializer):
+    """The newest message of a conversation, as shown in the list."""
+
+    message_id = serializers.UUIDField()
+    sender = serializers.UUIDField(allow_null=True)
+    message_body = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A conversation with its participants and its newest message.
+
+    ``last_message`` is read from annotations the view adds (one query for a
+    whole page), or ``null`` for a conversation without messages.
+    """
+
+    participants = UserSerializer(many=True, read_only=True)
+    last_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = ["conversation_id", "title", "participants", "last_message",
+                  "created_at", "last_activity_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(LastMessageSerializer(allow_null=True))
+    def get_last_message(self, obj):
+        if not hasattr(obj, "last_message_id"):
+            latest = obj.messages.order_by("-sent_at", "-message_id").first()
+            if latest is None:
+                return None
+            return {"message_id": latest.pk, "sender": latest.sender_id,
+                    "message_body": latest.message_body, "sent_at": latest.sent_at}
+        if obj.last_message_id is None:
+            return None
+        return LastMessageSerializer({
+            "message_id": obj.last_message_id,
+            "sender": obj.last_message_sender,
+            "message_body": obj.last_message_body,
+            "sent_at": obj.last_message_sent_at,
+        }).data
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    """A conversation with its newest messages nested (oldest first).
+
+    The full history is paginated at ``/api/conversations/{id}/messages/``.
+    """
+
+    RECENT = 20
+    messages = serializers.SerializerMethodField()
+
+    class Meta(ConversationSerializer.Meta):
+        fields = ConversationSerializer.Meta.fields + ["messages"]
+        read_only_fields = fields
+
+    @extend_schema_field(ConversationMessageSerializer(many=True))
+    def get_messages(self, obj):
+        recent = getattr(obj, "recent_messages", None)
+        if recent is None:
+            recent = list(obj.messages.select_related("sender")
+                          .order_by("-sent_at", "-message_id")[:self.RECENT])
+        return ConversationMessageSerializer(recent[::-1], many=True,
+                                             context=self.context).data
+
+
+class ParticipantsSerializer(serializers.Serializer):
+    """A list of user ids; unknown ids are refused by name."""
+
+    participants = serializers.ListField(child=serializers.UUIDField(), allow_empty=False,
+                                         max_length=100)
+
+    def validate_participants(self, value):
+        wanted = list(dict.fromkeys(value))
+        found = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True)}
+        missing = [str(pk) for pk in wanted if pk not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"Unknown user ids: {', '.join(missing)}.", code="unknown_user")
+        return [found[pk] for pk in wanted]
+
+
+class ConversationCreateSerializer(ParticipantsSerializer):
+    """Start a conversation: the requester is always one of the participants."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_participants(self, value):
+        users = super().validate_participants(value)
+        requester = self.context["request"].user
+        if requester.pk not in {u.pk for u in users}:
+            users.append(requester)
+        if len(users) < 2:
+            raise serializers.ValidationError(
+                "A conversation needs at least two distinct participants: "
+                "you and at least one other user.", code="too_few_participants")
+        return users
+
+    def create(self, validated_data):
+        conversation, self.created = services.create_conversation(
+            creator=self.context["request"].user,
+            users=validated_data["participants"],
+            title=validated_data.get("title", ""),
+        )
+        return conversation
+
+    def to_representation(self, instance):
+        return ConversationSerializer(instance, context=self.context).data
+
+
+class ConversationUpdateSerializer(serializers.ModelSerializer):
+    """Rename a conversation."""
+
+    class Meta:
+        model = Conversation
+        fields = ["title"]
+
+    def to_representation(self, instance):
+        return ConversationSerializer(instance, context=self.context).data
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    """The refresh token to revoke on logout."""
+
+    refresh = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error response: a human ``detail`` and a stable ``code``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(required=False,
+                                   help_text="Validation errors: field name to messages.")
+

@@ -1,0 +1,20 @@
+"""Routes of the chats app, mounted under ``/api/``."""
+from django.urls import path, include
+from rest_framework import routers
+from rest_framework_nested.routers import NestedDefaultRouter
+
+from .views import ConversationMessageViewSet, ConversationViewSet, MessageViewSet, UserViewSet
+
+router = routers.DefaultRouter()
+router.register(r"users", UserViewSet, basename="user")
+router.register(r"conversations", ConversationViewSet, basename="conversation")
+router.register(r"messages", MessageViewSet, basename="message")
+
+conversations_router = NestedDefaultRouter(router, r"conversations", lookup="conversation")
+conversations_router.register(r"messages", ConversationMessageViewSet,
+                              basename="conversation-messages")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("", include(conversations_router.urls)),
+]

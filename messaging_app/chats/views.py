@@ -1,0 +1,287 @@
+"""API views: users, conversations, messages.
+
+Writes go through ``chats.services``; the views choose querysets,
+serializers and permissions.  Lists cost a fixed number of queries whatever
+their length (``chats/tests/test_queries.py`` holds the numbers).
+"""
+from django.db import models
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_schema,
+                                   extend_schema_view)
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets, status, filters
+from rest_framework import mixins, permissions
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from . import services
+from .filters import MessageFilter
+from .models import Conversation, Message, User
+from .pagination import MessageCursorPagination, MessagePagination
+from .permissions import IsParticipantOfConversation, membership
+from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
+                          ConversationMessageSerializer, ConversationSerializer,
+                          ConversationUpdateSerializer, MeSerializer, MessageSerializer,
+                          ParticipantsSerializer, UserRegistrationSerializer, UserSerializer)
+from .throttles import SendThrottle
+
+UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+@extend_schema_view(
+    create=extend_schema(summary="Register", auth=[]),
+    list=extend_schema(summary="Find people to message (public fields only)"),
+    retrieve=extend_schema(summary="A user's public profile"),
+)
+class UserViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
+                  mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Accounts: sign up, look people up, read and edit your own profile."""
+
+    queryset = User.objects.filter(is_active=True)
+    serializer_class = UserSerializer
+    lookup_value_regex = UUID_REGEX
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["username", "first_name", "last_name"]
+    ordering_fields = ["username", "created_at"]
+    ordering = ["username"]
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return UserRegistrationSerializer
+        if self.action == "me":
+            return MeSerializer
+        return UserSerializer
+
+    @extend_schema(summary="Your own account", methods=["GET", "PATCH"])
+    @action(detail=False, methods=["get", "patch"])
+    def me(self, request):
+        if request.method == "GET":
+            return Response(MeSerializer(request.user).data)
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+
+def latest_message(field: str, output_field=None) -> Subquery:
+    """A subquery giving one field of a conversation's newest message."""
+    newest = (Message.objects.filter(conversation_id=OuterRef("pk"))
+              .order_by("-sent_at", "-message_id").values(field)[:1])
+    return Subquery(newest, output_field=output_field)
+
+
+PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your conversations, latest activity first"),
+    create=extend_schema(
+        summary="Start a conversation",
+        description="The requester is always added. Two people without a title make "
+                    "a direct conversation: if it exists it is returned with 200.",
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSerializer, 200: ConversationSerializer}),
+    retrieve=extend_schema(summary="A conversation with its newest messages"),
+    update=extend_schema(request=ConversationUpdateSerializer,
+                         responses=ConversationSerializer),
+    partial_update=extend_schema(request=ConversationUpdateSerializer,
+                                 responses=ConversationSerializer),
+    destroy=extend_schema(summary="Delete a conversation and its messages"),
+)
+class ConversationViewSet(viewsets.ModelViewSet):
+    """Conversations the requester takes part in."""
+
+    serializer_class = ConversationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
+    pagination_class = MessagePagination
+    lookup_value_regex = UUID_REGEX
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["title"]
+    ordering_fields = ["last_activity_at", "created_at"]
+    ordering = ["-last_activity_at", "conversation_id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
+        queryset = Conversation.objects.prefetch_related(
+            Prefetch("participants", queryset=User.objects.only(*PUBLIC_USER_FIELDS)))
+        if self.action == "list":
+            # Scoped to the requester; detail routes see every conversation
+            # so that an outsider gets 403 (from the permission), not 404.
+            queryset = queryset.filter(participants=self.request.user).annotate(
+                last_message_id=latest_message("message_id"),
+                last_message_sender=latest_message("sender_id", models.UUIDField()),
+                last_message_body=latest_message("message_body"),
+                last_message_sent_at=latest_message("sent_at"),
+            )
+        elif self.action == "retrieve":
+            recent = (Message.objects.select_related("sender")
+                      .order_by("-sent_at", "-message_id")[:ConversationDetailSerializer.RECENT])
+            queryset = queryset.prefetch_related(
+                Prefetch("messages", queryset=recent, to_attr="recent_messages"))
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ConversationCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return ConversationUpdateSerializer
+        if self.action == "retrieve":
+            return ConversationDetailSerializer
+        if self.action == "add_participants":
+            return ParticipantsSerializer
+        return ConversationSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        code = status.HTTP_201_CREATED if serializer.created else status.HTTP_200_OK
+        return Response(serializer.data, status=code)
+
+    def perform_destroy(self, instance):
+        instance.delete()
+
+    @extend_schema(summary="Add participants", request=ParticipantsSerializer,
+                   responses=ConversationSerializer)
+    @action(detail=True, methods=["post"], url_path="participants")
+    def add_participants(self, request, pk=None):
+        conversation = self.get_object()
+        serializer = ParticipantsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.add_participants(conversation, serializer.validated_data["participants"])
+        return Response(ConversationSerializer(conversation, context={"request": request}).data)
+
+    @extend_schema(summary="Remove a participant", request=None,
+                   parameters=[OpenApiParameter("user_id", OpenApiTypes.UUID,
+                                                OpenApiParameter.PATH)],
+                   responses={204: OpenApiResponse(description="Removed")})
+    @action(detail=True, methods=["delete"],
+            url_path=rf"participants/(?P<user_id>{UUID_REGEX})")
+    def remove_participant(self, request, pk=None, user_id=None):
+        conversation = self.get_object()
+        user = get_object_or_404(conversation.participants.all(), pk=user_id)
+        services.remove_participant(conversation, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Leave the conversation", request=None,
+                   responses={204: OpenApiResponse(description="Left")})
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        conversation = self.get_object()
+        services.remove_participant(conversation, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Messages in your conversations"),
+    create=extend_schema(summary="Send a message (conversation in the body)"),
+    update=extend_schema(summary="Edit your message", request=ConversationMessageSerializer,
+                         responses=ConversationMessageSerializer),
+    partial_update=extend_schema(summary="Edit your message",
+                                 request=ConversationMessageSerializer,
+                                 responses=ConversationMessageSerializer),
+    destroy=extend_schema(summary="Delete your message"),
+)
+class MessageViewSet(viewsets.ModelViewSet):
+    """Messages, on ``/api/messages/`` (flat) and per conversation (nested)."""
+
+    serializer_class = MessageSerializer
+    permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
+    pagination_class = MessagePagination
+    filterset_class = MessageFilter
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["message_body"]
+    ordering_fields = ["sent_at"]
+    ordering = ["sent_at", "message_id"]
+    lookup_value_regex = UUID_REGEX
+
+    def get_throttles(self):
+        return super().get_throttles() + [SendThrottle()]
+
+    @property
+    def nested(self) -> bool:
+        return "conversation_pk" in self.kwargs
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        if self.nested:
+            # Membership was checked by the permission before we got here.
+            return Message.objects.filter(
+                conversation_id=self.kwargs["conversation_pk"]).select_related("sender")
+        if self.action == "list":
+            return Message.objects.filter(
+                conversation__participants=self.request.user).select_related("sender")
+        return Message.objects.select_related("sender")
+
+    def get_serializer_class(self):
+        if self.nested or self.action in ("update", "partial_update"):
+            return ConversationMessageSerializer
+        return MessageSerializer
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            if self.nested and MessageCursorPagination.wanted(self.request):
+                self._paginator = MessageCursorPagination()
+            else:
+                self._paginator = self.pagination_class()
+        return self._paginator
+
+    def perform_create(self, serializer):
+        if self.nested:
+            conversation_id = self.kwargs["conversation_pk"]
+        else:
+            conversation_id = serializer.validated_data["conversation"].pk
+            if not membership(self.request, conversation_id):
+                raise PermissionDenied(IsParticipantOfConversation.message,
+                                       code=IsParticipantOfConversation.code)
+        serializer.instance = services.send_message(
+            conversation_id=conversation_id, sender=self.request.user,
+            body=serializer.validated_data["message_body"])
+
+    def perform_update(self, serializer):
+        serializer.instance = services.edit_message(
+            serializer.instance, serializer.validated_data.get(
+                "message_body", serializer.instance.message_body))
+
+    def perform_destroy(self, instance):
+        services.delete_message(instance)
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description=(
+        "Keyset pagination: empty or `latest` for the newest page, or a `next`/"
+        "`previous` link's token. The response then has no `count`.")),
+    OpenApiParameter("before", OpenApiTypes.UUID,
+                     description="Keyset page of the messages just older than this one."),
+    OpenApiParameter("after", OpenApiTypes.UUID,
+                     description="Keyset page of the messages just newer than this one."),
+]
+CONVERSATION_PK = OpenApiParameter("conversation_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A conversation's history",
+                       parameters=[CONVERSATION_PK, *CURSOR_PARAMETERS]),
+    create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK]),
+    retrieve=extend_schema(parameters=[CONVERSATION_PK]),
+    update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
+    partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
+    destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),
+)
+class ConversationMessageViewSet(MessageViewSet):
+    """``/api/conversations/{conversation_pk}/messages/``: MessageViewSet, nested.
+
+    A separate class only so that the OpenAPI document describes the nested
+    path parameter; behaviour is MessageViewSet's.
+    """

@@ -1,0 +1,20 @@
+"""Project routes: admin, the API, browsable-API login, JWT, OpenAPI."""
+from django.contrib import admin
+from django.urls import path, include
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from chats.auth import ChatTokenObtainPairView, LogoutView, TokenRefreshView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/token/", ChatTokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("api/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("api/token/logout/", LogoutView.as_view(), name="token_logout"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("chats.urls")),
+    path("api-auth/", include("rest_framework.urls")),
+]
+
+handler404 = "chats.exceptions.not_found"
+handler500 = "chats.exceptions.server_error"
