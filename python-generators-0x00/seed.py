@@ -170,7 +170,6 @@ def read_rows(path: Any) -> Iterator[Row]:
     ``name,email,age`` or ``user_id,name,email,age``.  Rows without a
     ``user_id`` get a fresh time-ordered UUID.  Raises CSVFormatError.
     """
-    new_id = _uuid7_factory()
     with open(path, newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream)
         columns: Optional[List[str]] = None
@@ -183,7 +182,7 @@ def read_rows(path: Any) -> Iterator[Row]:
                     continue
                 columns = (["user_id", "name", "email", "age"]
                            if len(record) == 4 else ["name", "email", "age"])
-            yield _row(path, reader.line_num, columns, record, new_id)
+            yield _row(path, reader.line_num, columns, record)
 
 
 def _columns(record: List[str]) -> Optional[List[str]]:
@@ -194,8 +193,7 @@ def _columns(record: List[str]) -> Optional[List[str]]:
     return None
 
 
-def _row(path: Any, line: int, columns: List[str], record: List[str],
-         new_id: Any) -> Row:
+def _row(path: Any, line: int, columns: List[str], record: List[str]) -> Row:
     """Check one CSV record and turn it into a table row."""
     if len(record) > len(columns):
         raise CSVFormatError(path, line, "(extra)",
@@ -223,7 +221,7 @@ def _row(path: Any, line: int, columns: List[str], record: List[str],
             raise CSVFormatError(path, line, "user_id",
                                  f"{user_id!r} is not a UUID") from None
     else:
-        user_id = new_id()
+        user_id = new_user_id()
     return user_id, values["name"].strip(), values["email"].strip(), age
 
 
@@ -250,6 +248,10 @@ def _uuid7_factory() -> Any:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     return new_id
+
+
+# Makes the ids of rows loaded without a user_id column.
+new_user_id = _uuid7_factory()
 
 
 def _batches(rows: Iterator[Row], size: int) -> Iterator[List[Row]]:

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Live updates demo: one process inserts users while this one streams them.
+
+The follower starts first, then a writer process (``live_updates.py``) adds
+``LIVE_COUNT`` users (default 5), one every 0.3 s; each new row is printed
+as it arrives, and the stream ends after 2 s without news.
+"""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+follow_users = __import__('live_updates').follow_users
+
+count = int(os.environ.get("LIVE_COUNT", "5"))
+stream = follow_users(poll_interval=0.1, idle_timeout=2.0)
+writer = subprocess.Popen(
+    [sys.executable, str(Path(__file__).with_name("live_updates.py")),
+     "--count", str(count), "--interval", "0.3",
+     "--tag", f"{int(time.time())}.{os.getpid()}"])
+seen = 0
+for user in stream:
+    seen += 1
+    print(f"new user {seen}: {user}", flush=True)
+writer.wait()
+print(f"followed {seen} new users; writer exited with {writer.returncode}")
+sys.exit(0 if writer.returncode == 0 and seen == count else 1)
