@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS users (
 
 UserRow = Tuple[int, str, str, Optional[int]]
 WriteListener = Callable[[str], None]
+ConnectHook = Callable[[sqlite3.Connection], None]
 
 
 class UsersConnection(sqlite3.Connection):
@@ -83,6 +84,7 @@ settings = Settings()
 _built: set = set()
 _build_lock = threading.Lock()
 _write_listeners: List[WriteListener] = []
+_connect_hooks: List[ConnectHook] = []
 
 
 def configure(database: Optional[str] = None,
@@ -192,7 +194,25 @@ def connect() -> UsersConnection:
     conn = sqlite3.connect(path, timeout=settings.timeout,
                            factory=UsersConnection)
     conn.database = path
+    for hook in _connect_hooks:
+        hook(conn)
     return conn
+
+
+def add_connect_hook(hook: ConnectHook) -> None:
+    """Call ``hook(conn)`` on every connection :func:`connect` opens.
+
+    For per-connection set-up: ``row_factory``, pragmas, or a
+    ``set_trace_callback`` that counts the statements run (as the tests do).
+    """
+    if hook not in _connect_hooks:
+        _connect_hooks.append(hook)
+
+
+def remove_connect_hook(hook: ConnectHook) -> None:
+    """Stop calling ``hook`` on new connections (no error if absent)."""
+    if hook in _connect_hooks:
+        _connect_hooks.remove(hook)
 
 
 def release(conn: sqlite3.Connection) -> None:
