@@ -33,7 +33,7 @@ def locked_error() -> sqlite3.OperationalError:
 
 
 class Flaky:
-    """A callable failing ``failures`` times with fresh errors, then working."""
+    """Fails ``failures`` times with fresh errors, then works."""
 
     def __init__(self, failures: int,
                  make_error: Callable[[], BaseException]) -> None:
