@@ -215,4 +215,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # 4xx answers are the point of many tests; keep their log lines out of the report.
+    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"}},
 }
