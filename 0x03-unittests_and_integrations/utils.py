@@ -5,6 +5,7 @@
 ``get_json`` fetches a URL and decodes its JSON body, and ``memoize`` turns
 a method into a property that is computed once per instance.
 """
+from collections import abc
 from functools import wraps
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -25,7 +26,7 @@ def access_nested_map(nested_map: Mapping, path: Sequence) -> Any:
     """
     value = nested_map
     for key in path:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, abc.Mapping):
             raise KeyError(key)
         value = value[key]
     return value

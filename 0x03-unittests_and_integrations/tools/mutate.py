@@ -46,7 +46,7 @@ MUTANTS = [
            (("value = value[key]", "value = value.get(key)"),),
            "access_nested_map returns None for a missing key"),
     Mutant("nested-no-mapping-check", "utils.py",
-           (("if not isinstance(value, Mapping):", "if value is None:"),),
+           (("if not isinstance(value, abc.Mapping):", "if value is None:"),),
            "access_nested_map indexes lists and strings"),
     Mutant("nested-error-names-path", "utils.py",
            (("raise KeyError(key)", "raise KeyError(path)"),),
