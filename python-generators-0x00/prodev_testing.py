@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Test support: run a test case against MariaDB/MySQL and against SQLite.
+
+A case class mixes in :class:`MySQLBackend` or :class:`SQLiteBackend`.  Each
+points the environment at a database of its own (never ``ALX_prodev``):
+``PRODEV_TEST_DATABASE`` (default ``ALX_prodev_test``) on the server, a
+temporary file for SQLite.  When the server cannot be reached the MySQL
+cases skip with the reason, unless ``REQUIRE_MYSQL=1``, which makes them
+fail.
+"""
+import contextlib
+import csv
+import importlib
+import io
+import os
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import mysql.connector
+
+import prodev_db
+
+HERE = Path(__file__).resolve().parent
+CSV_PATH = HERE / "user_data.csv"
+TEST_DATABASE = os.environ.get("PRODEV_TEST_DATABASE", "ALX_prodev_test")
+ENV_KEYS = ("PRODEV_BACKEND", "MYSQL_DATABASE", "DB_NAME",
+            "PRODEV_SQLITE_PATH", "MYSQL_USE_PURE")
+
+
+def load_task(name: str) -> Any:
+    """Import a task file by its curriculum name, e.g. ``0-stream_users``."""
+    return importlib.import_module(name)
+
+
+def csv_users(path: Path = CSV_PATH) -> List[Tuple[str, str, int]]:
+    """Read (name, email, age) rows straight from a CSV, for comparisons."""
+    with open(path, newline="", encoding="utf-8") as stream:
+        return [(r["name"], r["email"], int(r["age"]))
+                for r in csv.DictReader(stream)]
+
+
+def mysql_admin() -> Any:
+    """Connect to the configured server with no database (may raise)."""
+    cfg = prodev_db.settings()
+    return mysql.connector.connect(host=cfg.host, port=cfg.port,
+                                   user=cfg.user, password=cfg.password,
+                                   connection_timeout=5, autocommit=True)
+
+
+def mysql_unavailable_reason() -> Optional[str]:
+    """Return why the server cannot be used, or None when it can."""
+    try:
+        mysql_admin().close()
+        return None
+    except (mysql.connector.Error, prodev_db.ProdevConnectionError) as error:
+        cfg = prodev_db.settings()
+        return (f"MySQL not reachable at {cfg.host}:{cfg.port} "
+                f"({str(error).splitlines()[0]})")
+
+
+def require_mysql() -> bool:
+    """Tell whether a missing server must fail instead of skip."""
+    return os.environ.get("REQUIRE_MYSQL") == "1"
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[Tuple[io.StringIO, io.StringIO]]:
+    """Capture stdout and stderr (the test reads them afterwards)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        yield out, err
+
+
+class Backend(unittest.TestCase):
+    """Base: set the environment for one backend and seed user_data.csv."""
+
+    backend = ""
+    saved_env: Dict[str, Optional[str]] = {}
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Point the environment at this backend's test database."""
+        super().setUpClass()
+        cls.saved_env = {key: os.environ.get(key) for key in ENV_KEYS}
+        for key in ENV_KEYS:
+            os.environ.pop(key, None)
+        cls.seed = load_task("seed")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Put the environment back as it was."""
+        for key, value in cls.saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        super().tearDownClass()
+
+    @classmethod
+    def reset_database(cls) -> None:
+        """Drop and recreate the test database, table empty."""
+        raise NotImplementedError
+
+    @classmethod
+    def seeded(cls, path: Path = CSV_PATH) -> None:
+        """Reset the database and load ``path`` with the seed functions."""
+        cls.reset_database()
+        with quiet():
+            connection = cls.seed.connect_to_prodev()
+            cls.seed.create_table(connection)
+            cls.seed.insert_data(connection, path)
+            connection.close()
+
+    def query(self, sql: str, params: tuple = ()) -> List[tuple]:
+        """Run one query on a fresh connection and return all rows."""
+        connection = prodev_db.connect()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            return rows
+        finally:
+            connection.close()
+
+    def count(self) -> int:
+        """Return the number of rows in user_data."""
+        return self.query("SELECT COUNT(*) FROM user_data")[0][0]
+
+    def child_env(self, **extra: str) -> Dict[str, str]:
+        """Environment for a driver subprocess on this backend."""
+        env = dict(os.environ)
+        env.update(extra)
+        return env
+
+
+class MySQLBackend(Backend):
+    """Run the case on MariaDB/MySQL, database ``TEST_DATABASE``."""
+
+    backend = "mysql"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Skip (or fail with REQUIRE_MYSQL=1) when the server is away."""
+        reason = mysql_unavailable_reason()
+        if reason:
+            if require_mysql():
+                raise RuntimeError(f"REQUIRE_MYSQL=1 but {reason}")
+            raise unittest.SkipTest(reason)
+        super().setUpClass()
+        os.environ["PRODEV_BACKEND"] = "mysql"
+        os.environ["MYSQL_DATABASE"] = TEST_DATABASE
+
+    @classmethod
+    def reset_database(cls) -> None:
+        """Drop and recreate the test database with an empty user_data."""
+        admin = mysql_admin()
+        try:
+            cursor = admin.cursor()
+            cursor.execute(f"DROP DATABASE IF EXISTS `{TEST_DATABASE}`")
+            cursor.close()
+        finally:
+            admin.close()
+        with quiet():
+            connection = cls.seed.connect_db()
+            cls.seed.create_database(connection)
+            connection.close()
+
+
+class SQLiteBackend(Backend):
+    """Run the case on a temporary SQLite file."""
+
+    backend = "sqlite"
+    tmpdir = ""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Use a file in a temporary folder of its own."""
+        super().setUpClass()
+        cls.tmpdir = tempfile.mkdtemp(prefix="prodev-test-")
+        os.environ["PRODEV_BACKEND"] = "sqlite"
+        os.environ["MYSQL_DATABASE"] = TEST_DATABASE
+        os.environ["PRODEV_SQLITE_PATH"] = str(
+            Path(cls.tmpdir) / f"{TEST_DATABASE}.sqlite3")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Remove the temporary folder."""
+        shutil.rmtree(cls.tmpdir, ignore_errors=True)
+        super().tearDownClass()
+
+    @classmethod
+    def reset_database(cls) -> None:
+        """Delete the SQLite file; connecting makes a new one."""
+        path = Path(os.environ["PRODEV_SQLITE_PATH"])
+        for leftover in (path, Path(f"{path}-journal")):
+            leftover.unlink(missing_ok=True)
