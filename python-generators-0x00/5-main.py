@@ -2,8 +2,9 @@
 """Live updates demo: one process inserts users while this one streams them.
 
 The follower starts first, then a writer process (``live_updates.py``) adds
-``LIVE_COUNT`` users (default 5), one every 0.3 s; each new row is printed
-as it arrives, and the stream ends after 2 s without news.
+``LIVE_COUNT`` users (default 5), one every ``LIVE_INTERVAL`` seconds
+(default 0.3); each new row is printed as it arrives, and the stream ends
+after ``LIVE_IDLE`` seconds without news (default 2).
 """
 import os
 import subprocess
@@ -14,10 +15,12 @@ from pathlib import Path
 follow_users = __import__('live_updates').follow_users
 
 count = int(os.environ.get("LIVE_COUNT", "5"))
-stream = follow_users(poll_interval=0.1, idle_timeout=2.0)
+interval = os.environ.get("LIVE_INTERVAL", "0.3")
+idle = float(os.environ.get("LIVE_IDLE", "2"))
+stream = follow_users(poll_interval=min(0.1, idle / 4), idle_timeout=idle)
 writer = subprocess.Popen(
     [sys.executable, str(Path(__file__).with_name("live_updates.py")),
-     "--count", str(count), "--interval", "0.3",
+     "--count", str(count), "--interval", interval,
      "--tag", f"{int(time.time())}.{os.getpid()}"])
 seen = 0
 for user in stream:

@@ -136,8 +136,9 @@ class SeedChecks:
     def test_uses_user_id_column_when_present(self) -> None:
         """A user_id column is stored as given."""
         uid = "0b7e8f2a-3c1d-4e5f-8a9b-0c1d2e3f4a5b"
-        path = self.write_csv(f'"user_id","name","email","age"\n'
-                              f'"{uid}","Ann One","ann.one@example.com","30"\n')
+        path = self.write_csv(
+            f'"user_id","name","email","age"\n'
+            f'"{uid}","Ann One","ann.one@example.com","30"\n')
         self.load(path)
         self.assertEqual(self.query("SELECT * FROM user_data"),
                          [(uid, "Ann One", "ann.one@example.com", 30)])

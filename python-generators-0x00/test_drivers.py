@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Each driver script, run as a subprocess from the module folder."""
+import ast
+import os
+import subprocess
+import sys
+import unittest
+from typing import List
+
+from prodev_testing import (HERE, MySQLBackend, SQLiteBackend, csv_users,
+                            quiet, require_mysql)
+
+KEYS = ["user_id", "name", "email", "age"]
+
+
+def run(script: str, *args: str, env: dict = None,
+        timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``script`` with the venv's python, cwd the module folder."""
+    return subprocess.run([sys.executable, script, *args], cwd=HERE,
+                          env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class DriverChecks:
+    """Driver outputs, the same on both backends."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Seed once (0-main.py reseeds idempotently)."""
+        super().setUpClass()
+        cls.seeded()
+        cls.expected = sorted(csv_users())
+
+    def run_ok(self, script: str) -> List[str]:
+        """Run a driver; it must succeed with an empty stderr."""
+        done = run(script, env=self.child_env())
+        self.assertEqual(done.stderr, "", f"{script} wrote to stderr")
+        self.assertEqual(done.returncode, 0)
+        return done.stdout.splitlines()
+
+    def users(self, lines: List[str]) -> List[dict]:
+        """Parse one printed dict per line and check its shape."""
+        users = [ast.literal_eval(line) for line in lines]
+        for user in users:
+            self.assertEqual(list(user), KEYS)
+            self.assertIs(type(user["age"]), int)
+        return users
+
+    def test_0_main_seeds_and_prints_five_rows(self) -> None:
+        """0-main.py prints the SPEC lines and five tuples with int ages."""
+        lines = self.run_ok("0-main.py")
+        name = os.environ["MYSQL_DATABASE"]
+        self.assertEqual(lines[:3], [
+            "connection successful",
+            "Table user_data created successfully",
+            f"Database {name} is present ",
+        ])
+        rows = ast.literal_eval(lines[3])
+        self.assertEqual(len(rows), 5)
+        for row in rows:
+            self.assertEqual(len(row), 4)
+            self.assertIs(type(row[3]), int)
+        self.assertEqual(len(lines), 4)
+        self.assertEqual(self.count(), 1000)
+
+    def test_1_main_prints_six_users(self) -> None:
+        """1-main.py prints the first six users."""
+        self.assertEqual(len(self.users(self.run_ok("1-main.py"))), 6)
+
+    def test_2_main_prints_users_over_25(self) -> None:
+        """2-main.py prints exactly the users older than 25."""
+        users = self.users(self.run_ok("2-main.py"))
+        self.assertEqual(sorted((u["name"], u["email"], u["age"])
+                                for u in users),
+                         [u for u in self.expected if u[2] > 25])
+
+    def test_2_main_into_a_closed_pipe_is_quiet(self) -> None:
+        """./2-main.py | head -n 5 ends without a traceback."""
+        proc = subprocess.Popen([sys.executable, "2-main.py"], cwd=HERE,
+                                env=self.child_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        head = [proc.stdout.readline() for _ in range(5)]
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(len(self.users(head)), 5)
+        self.assertEqual(err, "")
+
+    def test_3_main_prints_every_user_once(self) -> None:
+        """3-main.py pages through all 1000 users."""
+        users = self.users(self.run_ok("3-main.py"))
+        self.assertEqual(len({u["user_id"] for u in users}), 1000)
+
+    def test_4_main_and_4_stream_ages_print_the_average(self) -> None:
+        """Both print the exact mean in the SPEC line."""
+        ages = [age for _, _, age in self.expected]
+        line = f"Average age of users: {sum(ages) / len(ages)}"
+        self.assertEqual(self.run_ok("4-main.py"), [line])
+        self.assertEqual(self.run_ok("4-stream_ages.py"), [line])
+
+    def test_5_main_follows_live_inserts(self) -> None:
+        """5-main.py streams the rows another process inserts."""
+        done = run("5-main.py", env=self.child_env(LIVE_INTERVAL="0.05",
+                                                   LIVE_IDLE="0.6"))
+        self.assertEqual((done.stderr, done.returncode), ("", 0))
+        lines = done.stdout.splitlines()
+        self.assertEqual(len(lines), 6)
+        self.assertEqual(lines[-1],
+                         "followed 5 new users; writer exited with 0")
+
+    def test_seed_script_reports_a_bad_csv_in_one_line(self) -> None:
+        """./seed.py bad.csv: exit 1 and one line naming line and field."""
+        bad = HERE / "bench" / "data" / f"bad-{os.getpid()}.csv"
+        bad.parent.mkdir(parents=True, exist_ok=True)
+        self.addCleanup(bad.unlink)
+        bad.write_text('"name","email","age"\n"A","a@example.com","x"\n')
+        with quiet():
+            done = run("seed.py", str(bad), env=self.child_env())
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(len(done.stderr.splitlines()), 1)
+        self.assertIn("line 2, field 'age'", done.stderr)
+
+
+class TestDriversMySQL(DriverChecks, MySQLBackend):
+    """Drivers against MariaDB/MySQL."""
+
+
+class TestDriversSQLite(DriverChecks, SQLiteBackend):
+    """Drivers against the embedded SQLite backend."""
+
+
+class TestDriversWithoutServer(unittest.TestCase):
+    """Every driver fails with one clear line when MySQL is unreachable."""
+
+    def test_each_driver_prints_one_line_and_exits_1(self) -> None:
+        """No traceback: one 'Error: Cannot reach MySQL' line, exit 1."""
+        env = dict(os.environ, PRODEV_BACKEND="mysql", MYSQL_HOST="127.0.0.1",
+                   MYSQL_PORT="1", MYSQL_DATABASE="ALX_prodev_test")
+        for script in ("0-main.py", "1-main.py", "2-main.py", "3-main.py",
+                       "4-main.py", "4-stream_ages.py", "5-main.py",
+                       "seed.py"):
+            with self.subTest(script=script):
+                done = run(script, env=env)
+                self.assertEqual(done.returncode, 1)
+                lines = done.stderr.splitlines()
+                self.assertEqual(len(lines), 1, done.stderr)
+                self.assertRegex(lines[0], r"^Error: Cannot reach MySQL at "
+                                           r"127\.0\.0\.1:1 \(.*\); set ")
+
+    def test_bad_credentials_name_the_variables(self) -> None:
+        """A refused login says which variables to set."""
+        env = dict(os.environ, PRODEV_BACKEND="mysql",
+                   MYSQL_USER="no_such_user_prodev", MYSQL_PASSWORD="x")
+        done = run("1-main.py", env=env)
+        if "Cannot reach" in done.stderr and not require_mysql():
+            self.skipTest("MySQL not reachable: " + done.stderr.strip())
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(len(done.stderr.splitlines()), 1)
+        self.assertIn("set MYSQL_USER and MYSQL_PASSWORD", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
