@@ -4,11 +4,13 @@
 ``@cache_query`` (under ``@with_db_connection``) keeps results in the
 module-level plain dict ``query_cache``, shared by every cached function.
 
-* Key: ``(function, database file, normalised SQL, bound parameters)``.
-  The SQL is the ``query`` argument (keyword or the first positional after
-  the connection), normalised by ``query_tools.normalize_sql`` (whitespace
-  and trailing ``;`` do not matter, literal text does); the parameters are
-  the ``params`` argument when the function has one.
+* Key: ``(function, database file, normalised SQL, the other arguments
+  as sorted (name, value) pairs)``.  The SQL is the ``query`` argument
+  (keyword or the first positional after the connection), normalised by
+  ``query_tools.normalize_sql`` (whitespace and trailing ``;`` do not
+  matter, literal text does); every other argument but the connection
+  (bound parameters first of all) is part of the key, lists and dicts made
+  hashable by ``query_tools.freeze`` (named parameters in any order match).
 * Only reads are cached (``SELECT`` / ``VALUES`` / ``WITH`` without a write,
   see ``query_tools.is_read_query``).  Any other SQL runs uncached and drops
   the cached reads of that database.  A read made inside an open transaction
@@ -32,13 +34,14 @@ module-level plain dict ``query_cache``, shared by every cached function.
   change what the next caller gets.
 """
 import functools
+import inspect
 import logging
 import sqlite3
 import sys
 import threading
 import time
-from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Tuple,
-                    TypeVar)
+from typing import (Any, Callable, Dict, List, NamedTuple, Optional,
+                    Sequence, Tuple, TypeVar)
 
 import query_tools
 import users_db
@@ -72,7 +75,7 @@ CacheKey = Tuple[str, str, str, Tuple[Any, ...]]
 
 query_cache: Dict[CacheKey, CacheEntry] = {}
 
-_lock = threading.RLock()
+_lock = threading.Lock()
 _generation = [0]  # bumped by every invalidation
 clock = time.monotonic  # the clock TTLs use (tests replace it)
 
@@ -114,6 +117,45 @@ def _evict() -> None:
         del query_cache[next(iter(query_cache))]
 
 
+def _make_key(name: str, database: str, normalized: str, sql: str,
+              conn: Optional[sqlite3.Connection], args: Tuple[Any, ...],
+              kwargs: Dict[str, Any],
+              positional: Sequence[str]) -> Optional[CacheKey]:
+    """Build the cache key of a call, or ``None`` if it cannot be hashed.
+
+    Every argument except the connection and the SQL itself is part of the
+    key (bound parameters, limits, flags...), since the result may depend
+    on any of them.  Arguments are keyed by parameter name (``positional``
+    names the positional ones), so ``f(conn, sql, (1,))`` and
+    ``f(conn, query=sql, params=(1,))`` share an entry.
+    """
+    named = []
+    sql_seen = "query" in kwargs
+    for index, value in enumerate(args):
+        if index == 0 and value is conn:
+            continue
+        if not sql_seen and value is sql:
+            sql_seen = True
+            continue
+        named.append((positional[index] if index < len(positional)
+                      else f"*{index}", value))
+    for arg_name, value in kwargs.items():
+        if arg_name != "query" and value is not conn:
+            named.append((arg_name, value))
+    if len(named) > 1:
+        named.sort(key=lambda item: item[0])
+    key = (name, database, normalized, tuple(named))
+    try:
+        hash(key)
+        return key
+    except TypeError:
+        try:
+            return (name, database, normalized,
+                    query_tools.freeze(tuple(named)))
+        except TypeError:
+            return None
+
+
 def _copy(value: Any) -> Any:
     """Return a copy of a list result (rows are immutable tuples)."""
     return list(value) if isinstance(value, list) else value
@@ -130,31 +172,39 @@ def cache_query(func: Optional[F] = None, *,
     get_sql = query_tools.sql_getter(func, default_index=1)
     name = f"{func.__module__}.{func.__qualname__}"
     stats = [0, 0]  # hits, misses
-
-    def connection_of(args: Tuple[Any, ...],
-                      kwargs: Dict[str, Any]) -> Optional[sqlite3.Connection]:
-        conn = args[0] if args else kwargs.get("conn")
-        return conn if isinstance(conn, sqlite3.Connection) else None
+    normalize = query_tools.normalize_sql
+    is_read = query_tools.is_read_query
+    database_of = users_db.database_of
+    try:
+        positional = [p.name for p in inspect.signature(func).parameters
+                      .values() if p.kind in (p.POSITIONAL_ONLY,
+                                              p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        positional = []
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        sql, params = get_sql(args, kwargs)
+        sql, _params = get_sql(args, kwargs)
         if sql is None:
             return func(*args, **kwargs)
-        conn = connection_of(args, kwargs)
-        database = (users_db.database_of(conn) if conn is not None
-                    else users_db.settings.database)
-        normalized = query_tools.normalize_sql(sql)
-        if not query_tools.is_read_query(normalized):
+        conn = args[0] if args else kwargs.get("conn")
+        if isinstance(conn, sqlite3.Connection):
+            database = database_of(conn)
+            in_transaction = conn.in_transaction
+        else:
+            conn, in_transaction = None, False
+            database = users_db.settings.database
+        normalized = normalize(sql)
+        if not is_read(normalized):
             try:
                 return func(*args, **kwargs)
             finally:
                 invalidate(database)
-        if not database or (conn is not None and conn.in_transaction):
+        if not database or in_transaction:
             return func(*args, **kwargs)
-        try:
-            key = (name, database, normalized, query_tools.params_key(params))
-        except TypeError:
+        key = _make_key(name, database, normalized, sql, conn, args, kwargs,
+                        positional)
+        if key is None:
             return func(*args, **kwargs)
         with _lock:
             entry = query_cache.get(key)
@@ -173,7 +223,8 @@ def cache_query(func: Optional[F] = None, *,
             if generation == _generation[0]:
                 expires_at = None if ttl is None else clock() + ttl
                 query_cache[key] = CacheEntry(_copy(result), expires_at)
-                _evict()
+                if len(query_cache) > QUERY_CACHE_MAXSIZE:
+                    _evict()
         return result
 
     def cache_info() -> CacheInfo:

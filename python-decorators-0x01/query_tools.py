@@ -12,6 +12,8 @@ classify it.
   ``"SELECT * FROM users"`` are one cache key and one log line.
 * :func:`is_read_query` says whether a statement only reads (``SELECT``,
   ``VALUES``, or ``WITH`` without a data-changing statement).
+* :func:`freeze` turns call arguments (bound parameters and the like) into
+  hashable cache-key parts.
 """
 import inspect
 import re
@@ -110,19 +112,24 @@ def is_read_query(sql: str) -> bool:
     return False
 
 
-def params_key(params: Any) -> Tuple[Any, ...]:
-    """Return a hashable, order-stable form of bound parameters.
+def freeze(value: Any) -> Any:
+    """Return a hashable stand-in for ``value`` (for cache keys).
 
-    Sequences become tuples, mappings sorted ``(name, value)`` tuples.
-    Raises ``TypeError`` when a value cannot be hashed.
+    Hashable values are returned as they are; lists and tuples become tuples
+    of frozen items, mappings ``(dict, sorted (name, value) pairs)`` (so
+    named parameters are order-independent), sets frozensets.  Raises
+    ``TypeError`` for anything else that cannot be hashed.
     """
-    if params is None:
-        return ()
-    if isinstance(params, dict):
-        key: Tuple[Any, ...] = tuple(sorted(params.items()))
-    elif isinstance(params, tuple):
-        key = params
-    else:
-        key = tuple(params)
-    hash(key)
-    return key
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        pass
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(item) for item in value)
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((key, freeze(item))
+                                   for key, item in value.items())))
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(item) for item in value)
+    raise TypeError(f"cannot use {type(value).__name__} in a cache key")

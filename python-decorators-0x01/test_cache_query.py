@@ -61,7 +61,7 @@ class TestCacheHits(CacheTestCase):
         rows = mod.fetch_users_with_cache(query=ALL)
         self.assertIs(type(mod.query_cache), dict)
         (key, entry), = mod.query_cache.items()
-        self.assertIn(ALL, key)
+        self.assertEqual(key[2], ALL)
         self.assertIn(self.db_path, key)
         self.assertEqual(entry.value, rows)
 
@@ -98,6 +98,32 @@ class TestCacheHits(CacheTestCase):
         select_with_params(sql, {"a": 1, "b": 2})
         select_with_params(sql, {"b": 2, "a": 1})
         self.assertEqual(len(self.log.statements), 1)
+
+    def test_every_other_argument_is_part_of_the_key(self) -> None:
+        @mod.with_db_connection
+        @mod.cache_query
+        def first_rows(conn: sqlite3.Connection, query: str,
+                       limit: int) -> list:
+            return conn.execute(query + " LIMIT ?", (limit,)).fetchall()
+
+        self.assertEqual(len(first_rows(ALL, 2)), 2)
+        self.assertEqual(len(first_rows(ALL, 3)), 3)
+        self.assertEqual(len(first_rows(query=ALL, limit=2)), 2)
+        self.assertEqual(len(self.log.statements), 2)
+
+    def test_unhashable_arguments_bypass_the_cache(self) -> None:
+        class Unhashable:
+            __hash__ = None  # type: ignore[assignment]
+
+        @mod.with_db_connection
+        @mod.cache_query
+        def read(conn: sqlite3.Connection, query: str, extra: Any) -> list:
+            return conn.execute(query).fetchall()
+
+        read(ALL, Unhashable())
+        read(ALL, Unhashable())
+        self.assertEqual(self.executed(), 2)
+        self.assertEqual(mod.query_cache, {})
 
     def test_hit_returns_a_copy(self) -> None:
         rows = mod.fetch_users_with_cache(query=ALL)
