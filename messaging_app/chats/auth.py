@@ -1,6 +1,6 @@
 """JWT pieces: token views with extra claims, refresh, logout, a helper."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -25,6 +25,14 @@ class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
         return token
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """The response of ``POST /api/token/``."""
+
+    refresh = serializers.CharField()
+    access = serializers.CharField()
+
+
+@extend_schema_view(post=extend_schema(auth=[], responses={200: TokenPairSerializer}))
 class ChatTokenObtainPairView(TokenObtainPairView):
     """``POST /api/token/``: obtain an access/refresh pair."""
 

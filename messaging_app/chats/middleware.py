@@ -3,10 +3,13 @@ from django.http import JsonResponse
 
 
 class RejectNullBytesMiddleware:
-    """Answer 400 to a query string holding a NUL character.
+    """Answer 400 to a query string holding a NUL character, and keep API
+    404s JSON.
 
     PostgreSQL cannot store or compare text containing NUL, so such a value
     reaching a filter would raise inside the database driver (a 500).
+    With ``DEBUG`` on, Django answers an unmatched URL with its HTML debug
+    page instead of ``handler404``; under ``/api/`` that becomes JSON too.
     """
 
     def __init__(self, get_response):
@@ -20,4 +23,8 @@ class RejectNullBytesMiddleware:
                  "code": "invalid_query"},
                 status=400,
             )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (response.status_code == 404 and request.path.startswith("/api/")
+                and response.get("Content-Type", "").startswith("text/html")):
+            return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return response
