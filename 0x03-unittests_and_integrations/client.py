@@ -5,7 +5,7 @@ Run as a script, it prints the public repositories of one organisation:
 
     python3 client.py google
     python3 client.py google --license apache-2.0
-    python3 client.py google --api-url http://127.0.0.1:8765   # a stand-in
+    python3 client.py google --api-url http://127.0.0.1:8403   # a stand-in
 
 The API root comes from ``--api-url``, else the ``GITHUB_API_URL``
 environment variable, else ``https://api.github.com``.

@@ -9,11 +9,12 @@ does not know get GitHub's 404 body, ``{"message": "Not Found", ...}``.
 
 Run as a script, it serves the fixtures until interrupted:
 
-    python3 fake_github.py --port 8765
-    python3 client.py google --api-url http://127.0.0.1:8765
+    python3 fake_github.py --port 8403
+    python3 client.py google --api-url http://127.0.0.1:8403
 """
 import argparse
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -122,17 +123,27 @@ class FakeGitHub:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Serve the google fixtures on --port until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8403,
+                        help="port on 127.0.0.1 (default 8403; 0 picks a "
+                             "free one)")
     args = parser.parse_args(argv)
     org_payload, repos_payload = TEST_PAYLOAD[0][:2]
-    with FakeGitHub(routes_for(org_payload, repos_payload),
-                    port=args.port) as fake:
-        print("Serving the google fixtures at {} (Ctrl-C stops)"
-              .format(fake.url), flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    fake = FakeGitHub(routes_for(org_payload, repos_payload), port=args.port)
+    try:
+        fake.start()
+    except OSError as exc:
+        print("fake_github.py: cannot listen on 127.0.0.1:{} ({}); pick "
+              "another --port".format(args.port, exc.strerror),
+              file=sys.stderr)
+        return 1
+    print("Serving the google fixtures at {} (Ctrl-C stops)"
+          .format(fake.url), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
     return 0
 
 

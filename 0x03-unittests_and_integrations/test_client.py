@@ -27,6 +27,20 @@ from fixtures import TEST_PAYLOAD
 ORG_PAYLOAD, REPOS_PAYLOAD, EXPECTED_REPOS, APACHE2_REPOS = TEST_PAYLOAD[0]
 GOOGLE_ORG_URL = "https://api.github.com/orgs/google"
 GOOGLE_REPOS_URL = "https://api.github.com/orgs/google/repos"
+# A proxy set in the environment (http_proxy) would otherwise carry the
+# loopback requests off the machine; requests reads no_proxy first.
+LOOPBACK_ONLY = patch.dict(os.environ, {"no_proxy": "127.0.0.1",
+                                        "NO_PROXY": "127.0.0.1"})
+
+
+def setUpModule() -> None:
+    """Send requests to 127.0.0.1 directly, whatever proxy is configured."""
+    LOOPBACK_ONLY.start()
+
+
+def tearDownModule() -> None:
+    """Restore the proxy settings."""
+    LOOPBACK_ONLY.stop()
 
 
 class TestGithubOrgClient(unittest.TestCase):
