@@ -143,7 +143,7 @@ class TestGithubOrgClient(unittest.TestCase):
         for _ in range(3):
             github.public_repos()
             github.public_repos("apache-2.0")
-        self.assertEqual([c.args for c in mock_get_json.call_args_list],
+        self.assertEqual([c[0] for c in mock_get_json.call_args_list],
                          [(GOOGLE_ORG_URL,), (GOOGLE_REPOS_URL,)])
         self.assertIs(github.repos_payload, REPOS_PAYLOAD)
 
@@ -374,8 +374,9 @@ class TestCommandLine(unittest.TestCase):
 
     def test_default_api_url_is_github(self) -> None:
         """Without the variable or the option the root is api.github.com."""
-        with patch.dict(os.environ, clear=False) as env:
-            env.pop("GITHUB_API_URL", None)
+        without = {key: value for key, value in os.environ.items()
+                   if key != "GITHUB_API_URL"}
+        with patch.dict(os.environ, without, clear=True):
             args = client._parser().parse_args(["google"])
         self.assertEqual(args.api_url, "https://api.github.com")
 

@@ -13,6 +13,7 @@ import functools
 import glob
 import os
 import stat
+import sys
 import unittest
 from typing import Iterator, List, Tuple
 
@@ -34,12 +35,15 @@ def parsed() -> Tuple[Tuple[str, str, ast.Module], ...]:
     Parsing with feature_version=(3, 7) rejects 3.8+ grammar (the walrus,
     positional-only parameters, match statements).
     """
+    # On 3.7 itself ast.parse has no feature_version: its grammar is 3.7's.
+    grammar = {"feature_version": (3, 7)} if sys.version_info >= (3, 8) \
+        else {}
     trees = []
     for path in SOURCES:
         with open(path, encoding="utf-8") as handle:
             source = handle.read()
         trees.append((os.path.relpath(path, HERE), source,
-                      ast.parse(source, path, feature_version=(3, 7))))
+                      ast.parse(source, path, **grammar)))
     return tuple(trees)
 
 
