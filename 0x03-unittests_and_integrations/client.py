@@ -122,22 +122,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     expected JSON, prints one line on stderr and returns 1.
     """
     args = _parser().parse_args(argv)
-    client = GithubOrgClient(args.org)
-    client.ORG_URL = args.api_url.rstrip("/") + "/orgs/{org}"
-    url = client.ORG_URL.format(org=args.org)
+    github = GithubOrgClient(args.org)
+    github.ORG_URL = args.api_url.rstrip("/") + "/orgs/{org}"
+    url = github.ORG_URL.format(org=args.org)
     try:
-        org = client.org
+        org = github.org
         if not isinstance(org, dict) or "repos_url" not in org:
             message = org.get("message") if isinstance(org, dict) else None
             raise LookupError("organisation {!r} not found at {} ({})".format(
                 args.org, url, message or "no repos_url in the answer"))
-        url = client._public_repos_url
-        repos = client.repos_payload
+        url = github._public_repos_url
+        repos = github.repos_payload
         if not isinstance(repos, list):
             message = repos.get("message") if isinstance(repos, dict) else None
             raise LookupError("{} did not answer with a repository list "
                               "({})".format(url, message or "not a list"))
-        names = client.public_repos(license=args.license)
+        names = github.public_repos(license=args.license)
     except ValueError:
         # Before RequestException: requests' JSONDecodeError is both.
         print("client.py: {} did not answer with JSON; check --api-url"

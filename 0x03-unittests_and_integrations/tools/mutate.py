@@ -130,8 +130,8 @@ MUTANTS = [
            (("except KeyError:", "except TypeError:"),),
            "has_license raises on a repository without a license"),
     Mutant("cli-ignores-license", "client.py",
-           (("client.public_repos(license=args.license)",
-             "client.public_repos()"),),
+           (("github.public_repos(license=args.license)",
+             "github.public_repos()"),),
            "the command line ignores --license"),
     Mutant("cli-error-status-0", "client.py",
            (('print("client.py: {}".format(exc), file=sys.stderr)\n'
