@@ -124,7 +124,7 @@ MUTANTS = [
              'access_nested_map(repo, ("license", "key")) is not None'),),
            "has_license ignores which key was asked for"),
     Mutant("has-license-accepts-none", "client.py",
-           (("if license_key is None:", "if False:"),),
+           (("assert license_key is not None,", "assert True,"),),
            "has_license accepts a None key"),
     Mutant("has-license-leaks-keyerror", "client.py",
            (("except KeyError:", "except TypeError:"),),
