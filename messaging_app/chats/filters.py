@@ -1,8 +1,37 @@
 """Query-string filters for message lists."""
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from .models import Message
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC before it reaches SQL.
+
+    PostgreSQL refuses offsets beyond +-15:59 ("time zone displacement out
+    of range"), and a date near year 1 or 9999 can overflow on conversion;
+    both are input errors (400), not server errors.
+    """
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return result
+        try:
+            return result.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError("Enter a date/time between the years 1 and 9999 (UTC).",
+                                  code="invalid") from None
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """IsoDateTimeFilter whose value is normalised to UTC."""
+
+    field_class = UTCIsoDateTimeField
 
 
 class MessageFilter(django_filters.FilterSet):
@@ -17,10 +46,10 @@ class MessageFilter(django_filters.FilterSet):
     sender = django_filters.UUIDFilter(field_name="sender_id")
     participant = django_filters.UUIDFilter(method="filter_participant",
                                             label="Messages in conversations with this user")
-    sent_after = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
-    sent_before = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="lte")
-    start_date = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
-    end_date = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="lte")
+    sent_after = UTCIsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
+    sent_before = UTCIsoDateTimeFilter(field_name="sent_at", lookup_expr="lte")
+    start_date = UTCIsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
+    end_date = UTCIsoDateTimeFilter(field_name="sent_at", lookup_expr="lte")
     body = django_filters.CharFilter(field_name="message_body", lookup_expr="icontains")
     q = django_filters.CharFilter(field_name="message_body", lookup_expr="icontains")
 

@@ -19,7 +19,7 @@ class AuthorizationMatrixTests(ChatTestCase):
 
     def check(self, method, url_of, expected, body=None):
         """Call url_of(conversation, message) as each role; assert each status."""
-        for role, status_code in zip((ANON, OUTSIDER, PARTICIPANT, SENDER), expected):
+        for role, status_code in zip((ANON, OUTSIDER, PARTICIPANT, SENDER), expected, strict=True):
             with self.subTest(method=method, url=url_of.__name__, role=role):
                 conversation, message = self.fresh()
                 url = url_of(conversation, message)

@@ -244,3 +244,15 @@ class RegistrationTests(ChatTestCase):
         self.assertEqual(response.json()["phone_number"], "+15550100")
         response = client.patch(reverse("user-me"), {"email": self.bob.email}, format="json")
         self.assertEqual(response.status_code, 400)
+
+
+class DateTimeFilterEdgeTests(ChatTestCase):
+    def test_extreme_offsets_and_years_are_handled(self):
+        client = self.as_user(self.alice)
+        url = reverse("message-list")
+        ok = client.get(url, {"sent_before": "5297-02-16T01:03:00.582102-18:37"})
+        self.assertEqual(ok.status_code, 200, ok.content)
+        self.assertEqual(ok.json()["count"], 1)
+        for value in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"):
+            with self.subTest(value=value):
+                self.assertEqual(client.get(url, {"sent_after": value}).status_code, 400)
