@@ -155,8 +155,16 @@ class MySQLBackend(Backend):
         os.environ["MYSQL_DATABASE"] = TEST_DATABASE
 
     @classmethod
-    def reset_database(cls) -> None:
-        """Drop and recreate the test database with an empty user_data."""
+    def tearDownClass(cls) -> None:
+        """Drop the test database, then restore the environment."""
+        try:
+            cls.drop_database()
+        finally:
+            super().tearDownClass()
+
+    @classmethod
+    def drop_database(cls) -> None:
+        """Drop the test database if it exists."""
         admin = mysql_admin()
         try:
             cursor = admin.cursor()
@@ -164,6 +172,11 @@ class MySQLBackend(Backend):
             cursor.close()
         finally:
             admin.close()
+
+    @classmethod
+    def reset_database(cls) -> None:
+        """Drop and recreate the test database with an empty user_data."""
+        cls.drop_database()
         with quiet():
             connection = cls.seed.connect_db()
             cls.seed.create_database(connection)

@@ -313,24 +313,31 @@ class _Progress:
               f"({rate:,.0f} rows/s)", file=sys.stderr, flush=True)
 
 
-def seed(csv_path: Any = "user_data.csv") -> bool:
-    """Create the database and table and load ``csv_path``; True if done."""
+def seed(csv_path: Any = "user_data.csv") -> Optional[str]:
+    """Create the database and table and load ``csv_path``.
+
+    Return a one-line summary (rows, database, driver), or None when the
+    server could not be reached (the error line is already printed).
+    """
     connection = connect_db()
     if connection is None:
-        return False
+        return None
     try:
         create_database(connection)
     finally:
         connection.close()
     connection = connect_to_prodev()
     if connection is None:
-        return False
+        return None
     try:
         create_table(connection)
-        insert_data(connection, csv_path)
+        rows = insert_data(connection, csv_path)
+        driver = prodev_db.driver_name(connection)
     finally:
         connection.close()
-    return True
+    where = prodev_db.settings()
+    return (f"Read {rows:,} rows from {csv_path} into {where.database} "
+            f"({where.where}, {driver})")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -338,10 +345,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else Path(__file__).parent / "user_data.csv"
     try:
-        return 0 if seed(path) else 1
+        summary = seed(path)
     except (CSVFormatError, OSError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
+    if summary is None:
+        return 1
+    print(summary)
+    return 0
 
 
 if __name__ == "__main__":

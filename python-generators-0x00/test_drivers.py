@@ -2,13 +2,14 @@
 """Each driver script, run as a subprocess from the module folder."""
 import ast
 import os
+import re
 import subprocess
 import sys
 import unittest
 from typing import List
 
-from prodev_testing import (HERE, MySQLBackend, SQLiteBackend, csv_users,
-                            quiet, require_mysql)
+from prodev_testing import (HERE, TEST_DATABASE, MySQLBackend,
+                            SQLiteBackend, csv_users, quiet, require_mysql)
 
 KEYS = ["user_id", "name", "email", "age"]
 
@@ -107,6 +108,14 @@ class DriverChecks:
         self.assertEqual(lines[-1],
                          "followed 5 new users; writer exited with 0")
 
+    def test_seed_script_says_which_driver_ran(self) -> None:
+        """./seed.py prints the table line and a summary naming the driver."""
+        lines = self.run_ok("seed.py")
+        self.assertEqual(lines[0], "Table user_data created successfully")
+        self.assertRegex(lines[1], r"^Read 1,000 rows from .*user_data\.csv "
+                                   rf"into {re.escape(TEST_DATABASE)} \(")
+        self.assertIn(self.driver_hint, lines[1])
+
     def test_seed_script_reports_a_bad_csv_in_one_line(self) -> None:
         """./seed.py bad.csv: exit 1 and one line naming line and field."""
         bad = HERE / "bench" / "data" / f"bad-{os.getpid()}.csv"
@@ -123,9 +132,13 @@ class DriverChecks:
 class TestDriversMySQL(DriverChecks, MySQLBackend):
     """Drivers against MariaDB/MySQL."""
 
+    driver_hint = "(C extension)"
+
 
 class TestDriversSQLite(DriverChecks, SQLiteBackend):
     """Drivers against the embedded SQLite backend."""
+
+    driver_hint = "sqlite3"
 
 
 class TestDriversWithoutServer(unittest.TestCase):
@@ -134,7 +147,7 @@ class TestDriversWithoutServer(unittest.TestCase):
     def test_each_driver_prints_one_line_and_exits_1(self) -> None:
         """No traceback: one 'Error: Cannot reach MySQL' line, exit 1."""
         env = dict(os.environ, PRODEV_BACKEND="mysql", MYSQL_HOST="127.0.0.1",
-                   MYSQL_PORT="1", MYSQL_DATABASE="ALX_prodev_test")
+                   MYSQL_PORT="1", MYSQL_DATABASE=TEST_DATABASE)
         for script in ("0-main.py", "1-main.py", "2-main.py", "3-main.py",
                        "4-main.py", "4-stream_ages.py", "5-main.py",
                        "seed.py"):

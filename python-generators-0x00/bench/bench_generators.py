@@ -17,7 +17,8 @@ printed and saved to ``bench/results/bench_generators.json``.
 
 Environment: ``BENCH_SIZES`` (comma-separated row counts),
 ``BENCH_OFFSET_MAX`` (largest size at which the OFFSET full scan runs;
-default 1000000), plus the usual ``MYSQL_*`` settings.  Needs a MySQL or
+default 1000000), ``BENCH_KEEP=1`` (keep the ``prodev_bench_<N>``
+databases afterwards), plus the usual ``MYSQL_*`` settings.  Needs a MySQL or
 MariaDB server; without one it says so and exits 0.
 """
 import importlib
@@ -327,6 +328,9 @@ def main() -> int:
     print(f"driver: {driver}; sizes: {', '.join(f'{s:,}' for s in SIZES)}; "
           f"page/batch {PAGE}; cores: {os.cpu_count()}")
     all_results = {size: measure(size) for size in SIZES}
+    if os.environ.get("BENCH_KEEP") != "1":
+        for size in SIZES:
+            _drop(f"prodev_bench_{size}")
     print()
     verdicts = print_table(all_results)
     RESULTS.mkdir(parents=True, exist_ok=True)
