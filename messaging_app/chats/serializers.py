@@ -8,8 +8,31 @@ from . import services
 from .models import Conversation, Message, User
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_or_none(value):
+    """Render a datetime exactly as DRF's DateTimeField does (None stays None)."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def public_user(user) -> dict:
+    """A user's public fields, built directly (lists render many of these)."""
+    return {
+        "user_id": str(user.pk),
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "full_name": f"{user.first_name} {user.last_name}".strip(),
+    }
+
+
 class UserSerializer(serializers.ModelSerializer):
-    """The public view of a user: what other people may see."""
+    """The public view of a user: what other people may see.
+
+    ``to_representation`` is hand-written for speed (a list page renders
+    dozens of users); a test checks it equals DRF's generic output.
+    """
 
     full_name = serializers.SerializerMethodField()
 
@@ -21,9 +44,15 @@ class UserSerializer(serializers.ModelSerializer):
     def get_full_name(self, obj) -> str:
         return f"{obj.first_name} {obj.last_name}".strip()
 
+    def to_representation(self, instance):
+        return public_user(instance)
+
 
 class MeSerializer(UserSerializer):
     """The requester's own account, with private fields."""
+
+    # Rendered field by field: this serializer has more fields than public_user().
+    to_representation = serializers.ModelSerializer.to_representation
 
     class Meta(UserSerializer.Meta):
         fields = UserSerializer.Meta.fields + [
@@ -97,6 +126,18 @@ class MessageSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("A message needs some text.", code="blank")
         return value
 
+    def to_representation(self, instance):
+        # Built directly for speed (message pages are the hot path); a test
+        # checks it equals DRF's field-by-field output.
+        return {
+            "message_id": str(instance.pk),
+            "conversation": str(instance.conversation_id),
+            "sender": public_user(instance.sender),
+            "message_body": instance.message_body,
+            "sent_at": datetime_or_none(instance.sent_at),
+            "edited_at": datetime_or_none(instance.edited_at),
+        }
+
 
 class ConversationMessageSerializer(MessageSerializer):
     """A message whose conversation comes from the URL (nested route, edits)."""
@@ -129,22 +170,33 @@ class ConversationSerializer(serializers.ModelSerializer):
                   "created_at", "last_activity_at"]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        # Built directly for speed, like MessageSerializer; a test checks it
+        # equals DRF's field-by-field output.
+        return {
+            "conversation_id": str(instance.pk),
+            "title": instance.title,
+            "participants": [public_user(u) for u in instance.participants.all()],
+            "last_message": self.get_last_message(instance),
+            "created_at": datetime_or_none(instance.created_at),
+            "last_activity_at": datetime_or_none(instance.last_activity_at),
+        }
+
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):
         if not hasattr(obj, "last_message_id"):
             latest = obj.messages.order_by("-sent_at", "-message_id").first()
             if latest is None:
                 return None
-            return {"message_id": latest.pk, "sender": latest.sender_id,
-                    "message_body": latest.message_body, "sent_at": latest.sent_at}
-        if obj.last_message_id is None:
+            message_id, sender, body, sent_at = (latest.pk, latest.sender_id,
+                                                 latest.message_body, latest.sent_at)
+        elif obj.last_message_id is None:
             return None
-        return LastMessageSerializer({
-            "message_id": obj.last_message_id,
-            "sender": obj.last_message_sender,
-            "message_body": obj.last_message_body,
-            "sent_at": obj.last_message_sent_at,
-        }).data
+        else:
+            message_id, sender, body, sent_at = (obj.last_message_id, obj.last_message_sender,
+                                                 obj.last_message_body, obj.last_message_sent_at)
+        return {"message_id": str(message_id), "sender": None if sender is None else str(sender),
+                "message_body": body, "sent_at": datetime_or_none(sent_at)}
 
 
 class ConversationDetailSerializer(ConversationSerializer):
@@ -159,6 +211,11 @@ class ConversationDetailSerializer(ConversationSerializer):
     class Meta(ConversationSerializer.Meta):
         fields = ConversationSerializer.Meta.fields + ["messages"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["messages"] = self.get_messages(instance)
+        return data
 
     @extend_schema_field(ConversationMessageSerializer(many=True))
     def get_messages(self, obj):

@@ -1,9 +1,14 @@
 """Bad input is a 400 (never a 500), with a message and a stable code."""
+import json
 import uuid
 
 from django.urls import reverse
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from chats.models import Conversation, Message, User
+from chats.serializers import (ConversationMessageSerializer, ConversationSerializer,
+                               MessageSerializer, UserSerializer)
 
 from .base import ChatTestCase, make_user
 
@@ -256,3 +261,28 @@ class DateTimeFilterEdgeTests(ChatTestCase):
         for value in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"):
             with self.subTest(value=value):
                 self.assertEqual(client.get(url, {"sent_after": value}).status_code, 400)
+
+
+class FastRepresentationTests(ChatTestCase):
+    """The hand-written to_representation methods match DRF's generic output."""
+
+    @staticmethod
+    def as_json(data):
+        return json.loads(JSONRenderer().render(data))
+
+    def generic(self, serializer_class, instance):
+        serializer = serializer_class()
+        return self.as_json(serializers.ModelSerializer.to_representation(serializer, instance))
+
+    def test_user_message_and_conversation_match_drf(self):
+        self.message.edited_at = self.message.sent_at
+        self.message.save()
+        self.assertEqual(self.as_json(UserSerializer(self.alice).data),
+                         self.generic(UserSerializer, self.alice))
+        for cls in (MessageSerializer, ConversationMessageSerializer):
+            with self.subTest(serializer=cls.__name__):
+                self.assertEqual(self.as_json(cls(self.message).data),
+                                 self.generic(cls, self.message))
+        conversation = self.conversation
+        self.assertEqual(self.as_json(ConversationSerializer(conversation).data),
+                         self.generic(ConversationSerializer, conversation))
