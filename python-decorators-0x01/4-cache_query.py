@@ -4,13 +4,14 @@
 ``@cache_query`` (under ``@with_db_connection``) keeps results in the
 module-level plain dict ``query_cache``, shared by every cached function.
 
-* Key: ``(function, database file, normalised SQL, the other arguments
-  as sorted (name, value) pairs)``.  The SQL is the ``query`` argument
-  (keyword or the first positional after the connection), normalised by
-  ``query_tools.normalize_sql`` (whitespace and trailing ``;`` do not
-  matter, literal text does); every other argument but the connection
-  (bound parameters first of all) is part of the key, lists and dicts made
-  hashable by ``query_tools.freeze`` (named parameters in any order match).
+* Key: ``(function, database file, normalised SQL, the other arguments)``.
+  The SQL is the ``query`` argument (keyword or the first positional after
+  the connection), normalised by ``query_tools.normalize_sql`` (whitespace
+  and trailing ``;`` do not matter, literal text does).  Every other
+  argument but the connection (bound parameters first of all) is part of
+  the key: positional parameters by position however they were passed,
+  lists and dicts made hashable by ``query_tools.freeze`` (so named
+  parameters match in any order).
 * Only reads are cached (``SELECT`` / ``VALUES`` / ``WITH`` without a write,
   see ``query_tools.is_read_query``).  Any other SQL runs uncached and drops
   the cached reads of that database.  A read made inside an open transaction
@@ -40,6 +41,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections import OrderedDict
 from typing import (Any, Callable, Dict, List, NamedTuple, Optional,
                     Sequence, Tuple, TypeVar)
 
@@ -75,6 +77,11 @@ CacheKey = Tuple[str, str, str, Tuple[Any, ...]]
 
 query_cache: Dict[CacheKey, CacheEntry] = {}
 
+# Recency order of the keys, least recent first.  A plain dict evicting its
+# first key gets slow (iteration skips every slot deleted before), so the
+# order lives in an OrderedDict: O(1) to refresh and to pop the oldest.
+_recency: "OrderedDict[CacheKey, None]" = OrderedDict()
+
 _lock = threading.Lock()
 _generation = [0]  # bumped by every invalidation
 clock = time.monotonic  # the clock TTLs use (tests replace it)
@@ -94,6 +101,7 @@ def clear_query_cache() -> None:
     """Drop every cached result (counters are kept)."""
     with _lock:
         query_cache.clear()
+        _recency.clear()
         _generation[0] += 1
 
 
@@ -103,9 +111,11 @@ def invalidate(database: str) -> None:
         _generation[0] += 1
         if not database:
             query_cache.clear()
+            _recency.clear()
             return
         for key in [k for k in query_cache if k[1] == database]:
             del query_cache[key]
+            _recency.pop(key, None)
 
 
 users_db.add_write_listener(invalidate)
@@ -114,46 +124,66 @@ users_db.add_write_listener(invalidate)
 def _evict() -> None:
     """Remove least recently used entries beyond the bound (lock held)."""
     while len(query_cache) > QUERY_CACHE_MAXSIZE:
-        del query_cache[next(iter(query_cache))]
+        if _recency:
+            oldest, _ = _recency.popitem(last=False)
+            query_cache.pop(oldest, None)
+        else:  # query_cache was filled or edited from outside
+            del query_cache[next(iter(query_cache))]
 
 
 def _make_key(name: str, database: str, normalized: str, sql: str,
               conn: Optional[sqlite3.Connection], args: Tuple[Any, ...],
-              kwargs: Dict[str, Any],
-              positional: Sequence[str]) -> Optional[CacheKey]:
-    """Build the cache key of a call, or ``None`` if it cannot be hashed.
+              kwargs: Dict[str, Any], positional: Sequence[str]) -> CacheKey:
+    """Build the cache key of a call (it may still hold unhashable values).
 
     Every argument except the connection and the SQL itself is part of the
     key (bound parameters, limits, flags...), since the result may depend
-    on any of them.  Arguments are keyed by parameter name (``positional``
-    names the positional ones), so ``f(conn, sql, (1,))`` and
-    ``f(conn, query=sql, params=(1,))`` share an entry.
+    on any of them.  The key holds the values of the positional parameters
+    after the SQL, in order, however they were passed (``f(conn, sql, (1,))``
+    and ``f(conn, query=sql, params=(1,))`` share an entry), then any other
+    arguments as sorted ``(name, value)`` pairs.
     """
-    named = []
-    sql_seen = "query" in kwargs
-    for index, value in enumerate(args):
-        if index == 0 and value is conn:
-            continue
-        if not sql_seen and value is sql:
+    values: List[Any] = []
+    extra: List[Tuple[str, Any]] = []
+    sql_seen = False
+    start = 1 if args and conn is not None and args[0] is conn else 0
+    for index, value in enumerate(args[start:], start):
+        if not sql_seen and "query" not in kwargs and value is sql:
             sql_seen = True
             continue
-        named.append((positional[index] if index < len(positional)
-                      else f"*{index}", value))
+        if index < len(positional):
+            values.append(value)
+        else:
+            extra.append((f"*{index}", value))
+    for arg_name in positional[len(args):]:
+        if arg_name in ("conn", "query"):
+            continue
+        values.append(kwargs.get(arg_name, _MISSING))
     for arg_name, value in kwargs.items():
-        if arg_name != "query" and value is not conn:
-            named.append((arg_name, value))
-    if len(named) > 1:
-        named.sort(key=lambda item: item[0])
-    key = (name, database, normalized, tuple(named))
+        if arg_name not in positional and value is not conn:
+            extra.append((arg_name, value))
+    rest: Tuple[Any, ...] = tuple(values)
+    if extra:
+        extra.sort(key=_first)
+        rest += (_MISSING, tuple(extra))
+    return (name, database, normalized, rest)
+
+
+def _frozen(key: CacheKey) -> Optional[CacheKey]:
+    """Return ``key`` with its arguments made hashable, or ``None``."""
     try:
-        hash(key)
-        return key
+        return key[:3] + (query_tools.freeze(key[3]),)  # type: ignore
     except TypeError:
-        try:
-            return (name, database, normalized,
-                    query_tools.freeze(tuple(named)))
-        except TypeError:
-            return None
+        return None
+
+
+def _first(item: Tuple[Any, ...]) -> Any:
+    """Sort key: the first element (a parameter name)."""
+    return item[0]
+
+
+_MISSING = object()  # an argument left to its default, in a cache key
+_new_entry = tuple.__new__  # builds a CacheEntry without Python-level __new__
 
 
 def _copy(value: Any) -> Any:
@@ -169,60 +199,76 @@ def cache_query(func: Optional[F] = None, *,
     if func is None:
         return functools.partial(cache_query, ttl=ttl)
 
-    get_sql = query_tools.sql_getter(func, default_index=1)
+    query_index = query_tools.query_position(func, default_index=1)
+    positional = query_tools.positional_names(func)
+    n_positional = len(positional)
     name = f"{func.__module__}.{func.__qualname__}"
     stats = [0, 0]  # hits, misses
-    normalize = query_tools.normalize_sql
-    is_read = query_tools.is_read_query
+    classify = query_tools.classify
     database_of = users_db.database_of
-    try:
-        positional = [p.name for p in inspect.signature(func).parameters
-                      .values() if p.kind in (p.POSITIONAL_ONLY,
-                                              p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        positional = []
+    connection_type = sqlite3.Connection
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        sql, _params = get_sql(args, kwargs)
-        if sql is None:
+        if "query" in kwargs:
+            sql = kwargs["query"]
+        elif query_index is not None and len(args) > query_index:
+            sql = args[query_index]
+        else:
+            sql = None
+        if not isinstance(sql, str):
             return func(*args, **kwargs)
         conn = args[0] if args else kwargs.get("conn")
-        if isinstance(conn, sqlite3.Connection):
+        if isinstance(conn, connection_type):
             database = database_of(conn)
-            in_transaction = conn.in_transaction
         else:
-            conn, in_transaction = None, False
+            conn = None
             database = users_db.settings.database
-        normalized = normalize(sql)
-        if not is_read(normalized):
+        normalized, is_read = classify(sql)
+        if not is_read:
             try:
                 return func(*args, **kwargs)
             finally:
                 invalidate(database)
-        if not database or in_transaction:
+        if not database or (conn is not None and conn.in_transaction):
             return func(*args, **kwargs)
-        key = _make_key(name, database, normalized, sql, conn, args, kwargs,
-                        positional)
-        if key is None:
-            return func(*args, **kwargs)
+        if (not kwargs and query_index == 1 and conn is not None
+                and len(args) == n_positional):
+            # Fast path, every parameter passed by position.
+            key: Optional[CacheKey] = (name, database, normalized, args[2:])
+        else:
+            key = _make_key(name, database, normalized, sql, conn, args,
+                            kwargs, positional)
         with _lock:
-            entry = query_cache.get(key)
-            if entry is not None:
-                if entry.expires_at is None or clock() < entry.expires_at:
-                    query_cache[key] = query_cache.pop(key)  # most recent
+            try:
+                entry = query_cache.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an argument is unhashable: freeze it
+                key = _frozen(key)  # type: ignore[arg-type]
+                entry = None if key is None else query_cache.get(key)
+            if key is None:
+                entry = None
+            elif entry is not None:
+                if entry[1] is None or clock() < entry[1]:
+                    _recency[key] = None
+                    _recency.move_to_end(key)
                     stats[0] += 1
-                    logger.debug("cache hit: %s", normalized)
-                    return _copy(entry.value)
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug("cache hit: %s", normalized)
+                    return _copy(entry[0])
                 del query_cache[key]
+                _recency.pop(key, None)
             stats[1] += 1
             generation = _generation[0]
-        logger.debug("cache miss, running SQL: %s", normalized)
+        if key is None:
+            return func(*args, **kwargs)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("cache miss, running SQL: %s", normalized)
         result = func(*args, **kwargs)
         with _lock:
             if generation == _generation[0]:
-                expires_at = None if ttl is None else clock() + ttl
-                query_cache[key] = CacheEntry(_copy(result), expires_at)
+                query_cache[key] = _new_entry(CacheEntry, (
+                    _copy(result), None if ttl is None else clock() + ttl))
+                _recency[key] = None
                 if len(query_cache) > QUERY_CACHE_MAXSIZE:
                     _evict()
         return result
@@ -238,6 +284,7 @@ def cache_query(func: Optional[F] = None, *,
         with _lock:
             for key in [k for k in query_cache if k[0] == name]:
                 del query_cache[key]
+                _recency.pop(key, None)
             stats[0] = stats[1] = 0
             _generation[0] += 1
 

@@ -18,7 +18,7 @@ classify it.
 import inspect
 import re
 from functools import lru_cache
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 SqlCall = Tuple[Optional[str], Any]
 Extractor = Callable[[Sequence[Any], Dict[str, Any]], SqlCall]
@@ -43,22 +43,46 @@ _WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b",
 _STRINGS = re.compile(r"'(?:[^']|'')*'")
 
 
+def query_position(func: Callable[..., Any],
+                   default_index: int = 0) -> Optional[int]:
+    """Return the positional index of ``func``'s SQL argument, or ``None``.
+
+    That is the index of the ``query`` parameter when ``func`` has one (None
+    if it is keyword-only), else ``default_index``.
+    """
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return default_index
+    positional = [p.name for p in parameters if p.kind in _POSITIONAL]
+    if "query" in positional:
+        return positional.index("query")
+    if any(p.name == "query" for p in parameters):
+        return None
+    return default_index
+
+
+def positional_names(func: Callable[..., Any]) -> List[str]:
+    """Return the names of ``func``'s positional parameters, in order."""
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in _POSITIONAL]
+
+
 def sql_getter(func: Callable[..., Any], default_index: int = 0) -> Extractor:
     """Return a function pulling ``(sql, params)`` out of a call to ``func``.
 
     The signature is inspected here, once, so each call costs a few lookups.
     ``sql`` is ``None`` when the call carries no string SQL.
     """
+    query_index = query_position(func, default_index)
     try:
-        parameters = list(inspect.signature(func).parameters.values())
+        names = list(inspect.signature(func).parameters)
     except (TypeError, ValueError):
-        parameters = []
-    names = [p.name for p in parameters]
-    positional = [p.name for p in parameters if p.kind in _POSITIONAL]
-    query_index: Optional[int] = default_index
-    if "query" in names:
-        query_index = (positional.index("query") if "query" in positional
-                       else None)
+        names = []
+    positional = positional_names(func)
     params_name = next((n for n in _PARAM_NAMES if n in names), None)
     params_index = (positional.index(params_name)
                     if params_name in positional else None)
@@ -79,6 +103,13 @@ def sql_getter(func: Callable[..., Any], default_index: int = 0) -> Extractor:
         return (sql if isinstance(sql, str) else None), params
 
     return extract
+
+
+@lru_cache(maxsize=1024)
+def classify(sql: str) -> Tuple[str, bool]:
+    """Return ``(normalize_sql(sql), is_read_query(...))`` in one lookup."""
+    normalized = normalize_sql(sql)
+    return normalized, is_read_query(normalized)
 
 
 @lru_cache(maxsize=1024)

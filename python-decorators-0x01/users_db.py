@@ -32,7 +32,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 MODULE_DIR = Path(__file__).resolve().parent
 DEFAULT_DATABASE = str(MODULE_DIR / "users.db")
@@ -51,16 +51,6 @@ CREATE TABLE IF NOT EXISTS users (
 UserRow = Tuple[int, str, str, Optional[int]]
 WriteListener = Callable[[str], None]
 ConnectHook = Callable[[sqlite3.Connection], None]
-
-
-class UsersConnection(sqlite3.Connection):
-    """A ``sqlite3.Connection`` that remembers which database file it opened.
-
-    ``database`` is the absolute path (or ``":memory:"``); the query cache
-    uses it to keep results of different databases apart.
-    """
-
-    database: str = ""
 
 
 class Settings:
@@ -85,6 +75,11 @@ _built: set = set()
 _build_lock = threading.Lock()
 _write_listeners: List[WriteListener] = []
 _connect_hooks: List[ConnectHook] = []
+# id(conn) -> (conn, database path) for connections open between connect()
+# and release().  Holding the connection keeps its id from being reused.
+# (A plain sqlite3.Connection is used on purpose: a subclass passed as
+# ``factory=`` made every connect-query-close about 5 us slower.)
+_open: Dict[int, Tuple[sqlite3.Connection, str]] = {}
 
 
 def configure(database: Optional[str] = None,
@@ -182,20 +177,25 @@ def ensure_database(path: Optional[str] = None) -> str:
     return path
 
 
-def connect() -> UsersConnection:
+def connect() -> sqlite3.Connection:
     """Open the configured database (building it first if it is missing).
 
-    Each existing file is checked once per process; deleting it while the
-    process runs is not noticed (SQLite would then create an empty file).
+    Pair every call with :func:`release`.  Each existing file is checked
+    once per process; deleting it while the process runs is not noticed
+    (SQLite would then create an empty file).
     """
     path = settings.database
     if path not in _built:
         ensure_database(path)
-    conn = sqlite3.connect(path, timeout=settings.timeout,
-                           factory=UsersConnection)
-    conn.database = path
-    for hook in _connect_hooks:
-        hook(conn)
+    conn = sqlite3.connect(path, timeout=settings.timeout)
+    _open[id(conn)] = (conn, path)
+    if _connect_hooks:
+        try:
+            for hook in _connect_hooks:
+                hook(conn)
+        except BaseException:
+            release(conn)
+            raise
     return conn
 
 
@@ -221,20 +221,26 @@ def release(conn: sqlite3.Connection) -> None:
     Uncommitted changes are rolled back by ``close()``; listeners are told
     anyway (invalidating too much is safe, too little is not).
     """
+    entry = _open.pop(id(conn), None)
     try:
         changed = conn.total_changes
     except sqlite3.ProgrammingError:  # already closed by the function
         return
     conn.close()
     if changed:
-        notify_write(database_of(conn))
+        notify_write(entry[1] if entry is not None and entry[0] is conn
+                     else "")
 
 
 def database_of(conn: sqlite3.Connection) -> str:
-    """Return the main database file of ``conn`` ("" for in-memory ones)."""
-    path = getattr(conn, "database", None)
-    if path is not None:
-        return "" if path == ":memory:" else path
+    """Return the main database file of ``conn`` ("" for in-memory ones).
+
+    Known at once for connections from :func:`connect`; others are asked
+    with ``PRAGMA database_list``.
+    """
+    entry = _open.get(id(conn))
+    if entry is not None and entry[0] is conn:
+        return "" if entry[1] == ":memory:" else entry[1]
     for _seq, name, file_name in conn.execute("PRAGMA database_list"):
         if name == "main":
             return file_name or ""
