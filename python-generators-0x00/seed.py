@@ -13,7 +13,7 @@ Settings come from the environment (see ``prodev_db``): ``MYSQL_HOST``,
 """
 import csv
 import os
-import secrets
+import random
 import sys
 import time
 import uuid
@@ -194,57 +194,66 @@ def _columns(record: List[str]) -> Optional[List[str]]:
 
 
 def _row(path: Any, line: int, columns: List[str], record: List[str]) -> Row:
-    """Check one CSV record and turn it into a table row."""
-    if len(record) > len(columns):
-        raise CSVFormatError(path, line, "(extra)",
-                             f"{len(record)} fields, expected {len(columns)}")
-    values = dict(zip(columns, record))
-    for field in ("name", "email", "age"):
-        if field not in values:
-            raise CSVFormatError(path, line, field, "missing")
-        if not values[field].strip():
-            raise CSVFormatError(path, line, field, "empty")
-    text = values["age"].strip()
-    try:
-        age = int(text)
-    except ValueError:
-        raise CSVFormatError(path, line, "age",
-                             f"{text!r} is not a whole number") from None
+    """Check one CSV record and turn it into a table row.
+
+    This runs once per row of million-row files: plain indexing, no dicts.
+    """
+    if len(record) != len(columns):
+        if len(record) > len(columns):
+            raise CSVFormatError(
+                path, line, "(extra)",
+                f"{len(record)} fields, expected {len(columns)}")
+        raise CSVFormatError(path, line, columns[len(record)], "missing")
+    name = record[columns.index("name")].strip()
+    if not name:
+        raise CSVFormatError(path, line, "name", "empty")
+    email = record[columns.index("email")].strip()
+    if not email:
+        raise CSVFormatError(path, line, "email", "empty")
+    text = record[columns.index("age")].strip()
+    if not (text.isascii() and text.lstrip("-").isdigit()):
+        problem = f"{text!r} is not a whole number" if text else "empty"
+        raise CSVFormatError(path, line, "age", problem)
+    age = int(text)
     if not MIN_AGE <= age <= MAX_AGE:
         raise CSVFormatError(path, line, "age",
                              f"{age} is outside {MIN_AGE}..{MAX_AGE}")
-    user_id = values.get("user_id", "").strip()
-    if user_id:
-        try:
-            user_id = str(uuid.UUID(user_id))
-        except ValueError:
-            raise CSVFormatError(path, line, "user_id",
-                                 f"{user_id!r} is not a UUID") from None
-    else:
-        user_id = new_user_id()
-    return user_id, values["name"].strip(), values["email"].strip(), age
+    if "user_id" not in columns:
+        return new_user_id(), name, email, age
+    user_id = record[columns.index("user_id")].strip()
+    if not user_id:
+        return new_user_id(), name, email, age
+    try:
+        return str(uuid.UUID(user_id)), name, email, age
+    except ValueError:
+        raise CSVFormatError(path, line, "user_id",
+                             f"{user_id!r} is not a UUID") from None
 
 
 def _uuid7_factory() -> Any:
     """Return a function making time-ordered UUIDs (RFC 9562 version 7).
 
-    Ids made by one load increase (a 12-bit counter orders ids within a
+    Ids made by one process increase (a 12-bit counter orders ids within a
     millisecond), so InnoDB appends to the primary key instead of splitting
-    pages at random, and keyset order matches load order.
+    pages at random, and keyset order matches load order.  The 62 random
+    bits come from a generator seeded by the OS per process: ids need to be
+    unique, not secret, and this is 10x cheaper than a urandom call per row.
     """
-    state = {"ms": 0, "seq": 0}
+    randbits = random.Random(os.urandom(32)).getrandbits
+    clock = time.time_ns
+    state = [0, 0]      # [millisecond, counter]
+    version_variant = 0x7 << 76 | 0b10 << 62
 
     def new_id() -> str:
-        ms = time.time_ns() // 1_000_000
-        if ms > state["ms"]:
-            state["ms"], state["seq"] = ms, 0
+        ms = clock() // 1_000_000
+        if ms > state[0]:
+            state[0], state[1] = ms, 0
         else:
-            state["seq"] += 1
-            if state["seq"] > 0xFFF:
-                state["ms"], state["seq"] = state["ms"] + 1, 0
-        value = ((state["ms"] & 0xFFFFFFFFFFFF) << 80 | 0x7 << 76
-                 | state["seq"] << 64 | 0b10 << 62 | secrets.randbits(62))
-        h = f"{value:032x}"
+            state[1] += 1
+            if state[1] > 0xFFF:
+                state[0], state[1] = state[0] + 1, 0
+        h = "%032x" % ((state[0] & 0xFFFFFFFFFFFF) << 80 | version_variant
+                       | state[1] << 64 | randbits(62))
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     return new_id

@@ -9,6 +9,7 @@ import inspect
 import io
 import types
 import unittest
+import uuid
 
 import make_csv
 from prodev_testing import CSV_PATH, HERE, load_task
@@ -74,6 +75,33 @@ class TestUserDataCsv(unittest.TestCase):
         """Emails stay unique over 20000 rows (the row number is in them)."""
         emails = [email for _, email, _ in make_csv.rows(20_000)]
         self.assertEqual(len(set(emails)), 20_000)
+
+
+class TestSeedHelpers(unittest.TestCase):
+    """Pieces of seed.py that need no database."""
+
+    def test_new_ids_are_increasing_version_7_uuids(self) -> None:
+        """Ids are valid RFC 9562 v7 UUIDs, unique and increasing."""
+        seed = load_task("seed")
+        ids = [seed.new_user_id() for _ in range(20_000)]
+        self.assertEqual(ids, sorted(ids))
+        self.assertEqual(len(set(ids)), len(ids))
+        parsed = uuid.UUID(ids[-1])
+        self.assertEqual((parsed.version, parsed.variant),
+                         (7, uuid.RFC_4122))
+        self.assertEqual(str(parsed), ids[-1])
+
+    def test_age_must_be_plain_digits(self) -> None:
+        """'6_0', ' 1e2', '²' and '4.5' are refused, ' 42 ' is accepted."""
+        seed = load_task("seed")
+        columns = ["name", "email", "age"]
+        for bad in ("6_0", "1e2", "\u00b2", "4.5", "+"):
+            with self.subTest(age=bad):
+                with self.assertRaisesRegex(seed.CSVFormatError,
+                                            "field 'age'"):
+                    seed._row("f.csv", 2, columns, ["A", "a@b.c", bad])
+        row = seed._row("f.csv", 2, columns, ["A", "a@b.c", " 42 "])
+        self.assertEqual(row[1:], ("A", "a@b.c", 42))
 
 
 class TestLoopBudgets(unittest.TestCase):
