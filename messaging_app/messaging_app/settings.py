@@ -139,12 +139,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttle rates: generous in tests (one test lowers them on purpose).
-_unlimited = "1000000/min"
+
+
+def _rate(name: str, default: str):
+    """A DRF rate from DJANGO_THROTTLE_<NAME>; ``off`` means no limit.
+
+    Tests run unthrottled (the throttle tests set their own rates).
+    """
+    value = os.environ.get(f"DJANGO_THROTTLE_{name.upper()}", "off" if TESTING else default)
+    return None if value.strip().lower() in ("off", "none", "") else value
+
+
 THROTTLE_RATES = {
-    "anon": os.environ.get("DJANGO_THROTTLE_ANON", _unlimited if TESTING else "60/min"),
-    "user": os.environ.get("DJANGO_THROTTLE_USER", _unlimited if TESTING else "1200/min"),
-    "send": os.environ.get("DJANGO_THROTTLE_SEND", _unlimited if TESTING else "120/min"),
+    "anon": _rate("anon", "60/min"),
+    "user": _rate("user", "1200/min"),
+    "send": _rate("send", "120/min"),
 }
 
 REST_FRAMEWORK = {
