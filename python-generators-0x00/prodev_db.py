@@ -305,6 +305,28 @@ def abort(connection: Any) -> None:
         connection.close()
 
 
+@contextlib.contextmanager
+def native_parameters(connection: Any) -> Iterator[None]:
+    """Let the C extension escape query parameters in C for a while.
+
+    With a ``converter_class`` installed (``connect_to_prodev`` has one, for
+    int ages), mysql-connector's C extension escapes every parameter through
+    the Python converter, which is half the cost of a big load.  Inside this
+    block the converter is detached (C extension only; the pure-Python
+    protocol needs it), so use it for writes, not for reading rows.
+    """
+    if type(connection).__name__ != "CMySQLConnection" or not getattr(
+            connection, "converter", None):
+        yield
+        return
+    converter = connection.converter
+    connection.converter = None
+    try:
+        yield
+    finally:
+        connection.converter = converter
+
+
 def close_quietly(connection: Any, cursor: Any = None) -> None:
     """Close ``cursor`` and ``connection``; abort if rows are still unread."""
     try:

@@ -145,9 +145,10 @@ def insert_data(connection: Any, data: Any) -> int:
     progress = _Progress(data)
     cursor = connection.cursor()
     try:
-        for batch in _batches(read_rows(data), INSERT_BATCH):
-            cursor.executemany(sql, batch)
-            progress.add(len(batch))
+        with prodev_db.native_parameters(connection):
+            for batch in _batches(read_rows(data), INSERT_BATCH):
+                cursor.executemany(sql, batch)
+                progress.add(len(batch))
         connection.commit()
     except BaseException:
         _rollback_quietly(connection)

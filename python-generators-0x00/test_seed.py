@@ -152,14 +152,26 @@ class SeedChecks:
             self.load(path)
 
     def test_insert_data_leaves_the_connection_usable(self) -> None:
-        """After insert_data the same connection runs the next query."""
+        """After insert_data the same connection still gives int ages."""
         connection = self.seed.connect_to_prodev()
         self.seed.insert_data(connection, CSV_PATH)
         cursor = connection.cursor()
         cursor.execute("SELECT COUNT(*) FROM user_data")
         self.assertEqual(cursor.fetchall(), [(1000,)])
+        cursor.execute("SELECT * FROM user_data LIMIT 1")
+        self.assertIs(type(cursor.fetchall()[0][3]), int)
         cursor.close()
         connection.close()
+
+    def test_awkward_text_round_trips_exactly(self) -> None:
+        """Quotes, backslashes, commas and non-ASCII survive the load."""
+        name = 'O\'Brien \\ "Quote", Ünïcødé 😀 %s'
+        email = "o'brien+tag@exämple.com"
+        path = self.write_csv(
+            '"name","email","age"\n'
+            + '"{}","{}","7"\n'.format(name.replace('"', '""'), email))
+        self.load(path)
+        self.assertEqual(self.rows(), {(name, email, 7)})
 
     def test_progress_goes_to_stderr_for_big_loads(self) -> None:
         """Loads past PROGRESS_EVERY rows report on stderr, not stdout."""

@@ -260,7 +260,8 @@ def print_table(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
             x = ratio(r, results.get(base)) if base else None
             note = f"{x:6.2f}x {base}" if x is not None else ""
             print(f"{name:<25} {r['rows']:>9,} {r['seconds']:>8.2f} "
-                  f"{r['rows_per_s']:>10,.0f} {r['rss_mb']:>11.1f}  {note}")
+                  f"{r['rows_per_s']:>10,.0f} {r['rss_mb']:>11.1f}  "
+                  f"{note}".rstrip())
         print()
     return targets(all_results)
 
