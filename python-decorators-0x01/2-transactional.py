@@ -32,9 +32,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 logger = logging.getLogger("decorators.transactional")
 
-# id(connection) -> how many transactional calls are running on it.  An
-# entry lives only while a call runs, so a recycled id() cannot collide.
+# How many transactional calls are running on a connection: an attribute of
+# the UsersConnection objects users_db.connect() opens; for any other
+# connection, here by id(connection).  An entry lives only while a call
+# runs, so a recycled id() cannot collide.
 _depths: Dict[int, int] = {}
+UsersConnection = users_db.UsersConnection
 
 
 def transactional(func: F) -> F:
@@ -42,15 +45,22 @@ def transactional(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         conn = args[0] if args else kwargs["conn"]
-        key = id(conn)
-        depth = _depths.get(key, 0)
-        _depths[key] = depth + 1
+        own = type(conn) is UsersConnection
+        if own:
+            depth = conn.transaction_depth
+            conn.transaction_depth = depth + 1
+        else:
+            key = id(conn)
+            depth = _depths.get(key, 0)
+            _depths[key] = depth + 1
         try:
             if depth or conn.in_transaction:
                 return _run_in_savepoint(conn, depth, func, args, kwargs)
             return _run_outermost(conn, func, args, kwargs)
         finally:
-            if depth:
+            if own:
+                conn.transaction_depth = depth
+            elif depth:
                 _depths[key] = depth
             else:
                 del _depths[key]

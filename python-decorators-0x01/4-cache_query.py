@@ -57,13 +57,6 @@ logger = logging.getLogger("decorators.cache")
 QUERY_CACHE_MAXSIZE = 256
 
 
-class CacheEntry(NamedTuple):
-    """One cached result and when it expires (``None``: never)."""
-
-    value: Any
-    expires_at: Optional[float]
-
-
 class CacheInfo(NamedTuple):
     """Counters of one cached function, as ``functools.lru_cache`` has."""
 
@@ -75,7 +68,10 @@ class CacheInfo(NamedTuple):
 
 CacheKey = Tuple[str, str, str, Tuple[Any, ...]]
 
-query_cache: Dict[CacheKey, CacheEntry] = {}
+# key -> the cached result itself (a copy of what the function returned).
+query_cache: Dict[CacheKey, Any] = {}
+# key -> clock() deadline, for entries of functions cached with a ttl.
+_expiry: Dict[CacheKey, float] = {}
 
 # Recency order of the keys, least recent first.  A plain dict evicting its
 # first key gets slow (iteration skips every slot deleted before), so the
@@ -102,6 +98,7 @@ def clear_query_cache() -> None:
     with _lock:
         query_cache.clear()
         _recency.clear()
+        _expiry.clear()
         _generation[0] += 1
 
 
@@ -112,10 +109,10 @@ def invalidate(database: str) -> None:
         if not database:
             query_cache.clear()
             _recency.clear()
+            _expiry.clear()
             return
         for key in [k for k in query_cache if k[1] == database]:
-            del query_cache[key]
-            _recency.pop(key, None)
+            _drop(key)
 
 
 users_db.add_write_listener(invalidate)
@@ -126,9 +123,18 @@ def _evict() -> None:
     while len(query_cache) > QUERY_CACHE_MAXSIZE:
         if _recency:
             oldest, _ = _recency.popitem(last=False)
-            query_cache.pop(oldest, None)
         else:  # query_cache was filled or edited from outside
-            del query_cache[next(iter(query_cache))]
+            oldest = next(iter(query_cache))
+        query_cache.pop(oldest, None)
+        if _expiry:
+            _expiry.pop(oldest, None)
+
+
+def _drop(key: CacheKey) -> None:
+    """Forget one entry (lock held)."""
+    query_cache.pop(key, None)
+    _recency.pop(key, None)
+    _expiry.pop(key, None)
 
 
 def _make_key(name: str, database: str, normalized: str, sql: str,
@@ -182,8 +188,7 @@ def _first(item: Tuple[Any, ...]) -> Any:
     return item[0]
 
 
-_MISSING = object()  # an argument left to its default, in a cache key
-_new_entry = tuple.__new__  # builds a CacheEntry without Python-level __new__
+_MISSING = object()  # "no value": a defaulted argument, an absent entry
 
 
 def _copy(value: Any) -> Any:
@@ -241,22 +246,20 @@ def cache_query(func: Optional[F] = None, *,
                             kwargs, positional)
         with _lock:
             try:
-                entry = query_cache.get(key)  # type: ignore[arg-type]
+                value = query_cache.get(key, _MISSING)  # type: ignore
             except TypeError:  # an argument is unhashable: freeze it
                 key = _frozen(key)  # type: ignore[arg-type]
-                entry = None if key is None else query_cache.get(key)
-            if key is None:
-                entry = None
-            elif entry is not None:
-                if entry[1] is None or clock() < entry[1]:
+                value = (_MISSING if key is None
+                         else query_cache.get(key, _MISSING))
+            if value is not _MISSING:
+                if ttl is None or clock() < _expiry.get(key, 0.0):
                     _recency[key] = None
                     _recency.move_to_end(key)
                     stats[0] += 1
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("cache hit: %s", normalized)
-                    return _copy(entry[0])
-                del query_cache[key]
-                _recency.pop(key, None)
+                    return _copy(value)
+                _drop(key)  # type: ignore[arg-type]
             stats[1] += 1
             generation = _generation[0]
         if key is None:
@@ -266,9 +269,10 @@ def cache_query(func: Optional[F] = None, *,
         result = func(*args, **kwargs)
         with _lock:
             if generation == _generation[0]:
-                query_cache[key] = _new_entry(CacheEntry, (
-                    _copy(result), None if ttl is None else clock() + ttl))
+                query_cache[key] = _copy(result)
                 _recency[key] = None
+                if ttl is not None:
+                    _expiry[key] = clock() + ttl
                 if len(query_cache) > QUERY_CACHE_MAXSIZE:
                     _evict()
         return result
@@ -283,8 +287,7 @@ def cache_query(func: Optional[F] = None, *,
         """Drop this function's entries and reset its counters."""
         with _lock:
             for key in [k for k in query_cache if k[0] == name]:
-                del query_cache[key]
-                _recency.pop(key, None)
+                _drop(key)
             stats[0] = stats[1] = 0
             _generation[0] += 1
 

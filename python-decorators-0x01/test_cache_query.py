@@ -63,7 +63,7 @@ class TestCacheHits(CacheTestCase):
         (key, entry), = mod.query_cache.items()
         self.assertEqual(key[2], ALL)
         self.assertIn(self.db_path, key)
-        self.assertEqual(entry.value, rows)
+        self.assertEqual(entry, rows)
 
     def test_sql_from_positional_argument(self) -> None:
         mod.fetch_users_with_cache(ALL)
