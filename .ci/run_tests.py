@@ -39,7 +39,7 @@ STATUS = re.compile(r"^(OK|FAILED)(?: \((.*)\))?$", re.M)
 # "test_x (mod.Class.test_x) ... skipped 'why'"; with -v a docstring's first
 # line may sit between the test id and the verdict.
 SKIP_LINE = re.compile(
-    r"^(\w+ \([\w.]+\))\n?.*? \.\.\. skipped (.*)$", re.M)
+    r"^\w+ \(([\w.]+)\)\n?.*? \.\.\. skipped (.*)$", re.M)
 
 
 @dataclass
