@@ -27,15 +27,13 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
                inspect.Parameter.POSITIONAL_OR_KEYWORD)
 _PARAM_NAMES = ("params", "parameters")
 
-# A string literal, a quoted identifier, a comment, or a run of whitespace.
+# A string literal, a quoted identifier, or a run of whitespace/comments.
 _TOKENS = re.compile(r"""
     '(?:[^']|'')*'          # 'string literal'
   | "(?:[^"]|"")*"          # "quoted identifier"
   | `[^`]*`                 # `quoted identifier`
   | \[[^\]]*\]              # [quoted identifier]
-  | --[^\n]*                # -- comment
-  | /\*.*?\*/               # /* comment */
-  | \s+                     # whitespace
+  | (?:\s+|--[^\n]*|/\*.*?\*/)+   # run of whitespace and comments
 """, re.VERBOSE | re.DOTALL)
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
 _WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b",

@@ -125,6 +125,38 @@ class TestCacheHits(CacheTestCase):
         self.assertEqual(self.executed(), 2)
         self.assertEqual(mod.query_cache, {})
 
+    def test_a_cached_none_is_a_hit(self) -> None:
+        @mod.with_db_connection
+        @mod.cache_query
+        def one(conn: sqlite3.Connection, query: str) -> Any:
+            return conn.execute(query).fetchone()
+
+        sql = "SELECT * FROM users WHERE id = 424242"
+        self.assertIsNone(one(sql))
+        self.assertIsNone(one(sql))
+        self.assertEqual(self.executed(sql), 1)
+        self.assertEqual(one.cache_info().hits, 1)
+
+    def test_works_with_a_connection_opened_elsewhere(self) -> None:
+        @mod.cache_query
+        def read(conn: sqlite3.Connection, query: str) -> list:
+            return conn.execute(query).fetchall()
+
+        log = []
+        conn = self.open()
+        conn.set_trace_callback(log.append)
+        first = read(conn, ALL)
+        self.assertEqual(read(conn, ALL), first)
+        self.assertEqual(log.count(ALL), 1)
+        (key,) = mod.query_cache
+        self.assertEqual(os.path.realpath(key[1]),
+                         os.path.realpath(self.db_path))
+        memory = sqlite3.connect(":memory:")
+        self.addCleanup(memory.close)
+        memory.execute("CREATE TABLE users (id)")
+        self.assertEqual(read(memory, ALL), [])
+        self.assertEqual(len(mod.query_cache), 1)  # in-memory: not cached
+
     def test_hit_returns_a_copy(self) -> None:
         rows = mod.fetch_users_with_cache(query=ALL)
         rows.clear()

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The decorators stacked together, in the orders the README documents."""
+import inspect
+import sqlite3
+import threading
+import unittest
+from typing import Any, List
+from unittest.mock import patch
+
+import users_db
+from db_fixture import DatabaseTestCase, task
+
+logq = task("0-log_queries")
+conn_mod = task("1-with_db_connection")
+tx = task("2-transactional")
+retry = task("3-retry_on_failure")
+cache = task("4-cache_query")
+
+
+@conn_mod.with_db_connection
+@retry.retry_on_failure(retries=2, delay=0.01)
+@tx.transactional
+@cache.cache_query
+def lookup(conn: sqlite3.Connection, query: str,
+           params: Any = ()) -> Any:
+    """Return the first row of a read."""
+    return conn.execute(query, params).fetchone()
+
+
+@conn_mod.with_db_connection
+@retry.retry_on_failure(retries=2, delay=0.01)
+@tx.transactional
+def rename(conn: sqlite3.Connection, user_id: int, name: str) -> None:
+    """Rename a user (committed as one transaction, retried when locked)."""
+    conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, user_id))
+
+
+class TestFullStack(DatabaseTestCase):
+    """with_db_connection > retry_on_failure > transactional > cache_query."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.sleeps: List[float] = []
+        patcher = patch.object(retry, "sleep", self.sleeps.append)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_signature_and_metadata_survive_the_stack(self) -> None:
+        self.assertEqual(lookup.__name__, "lookup")
+        self.assertEqual(lookup.__doc__, "Return the first row of a read.")
+        self.assertEqual(list(inspect.signature(lookup).parameters),
+                         ["query", "params"])
+        self.assertTrue(callable(lookup.cache_clear))
+
+    def test_read_is_cached_and_a_committed_write_invalidates(self) -> None:
+        log = self.trace_all()
+        sql = "SELECT name FROM users WHERE id = ?"
+        self.assertEqual(lookup(sql, (1,)), self.fetch(sql, (1,))[0])
+        lookup(sql, (1,))
+        self.assertEqual(len(log.matching("SELECT name")), 1)
+        rename(1, "Stacked")
+        self.assertEqual(lookup(sql, (1,)), ("Stacked",))
+        self.assertEqual(len(log.matching("SELECT name")), 2)
+
+    def test_write_retried_through_a_real_lock(self) -> None:
+        locked, release = threading.Event(), threading.Event()
+
+        def holder() -> None:
+            conn = sqlite3.connect(self.db_path, isolation_level=None)
+            try:
+                conn.execute("BEGIN EXCLUSIVE")
+                locked.set()
+                release.wait(10)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=holder, daemon=True)
+        thread.start()
+        self.assertTrue(locked.wait(5))
+
+        def unlock(seconds: float) -> None:
+            self.sleeps.append(seconds)
+            release.set()
+            thread.join(5)
+
+        with patch.object(retry, "sleep", unlock):
+            with self.assertLogs("decorators.retry", "WARNING"):
+                rename(2, "After lock")
+        self.assertEqual(len(self.sleeps), 1)
+        self.assertEqual(self.fetch("SELECT name FROM users WHERE id = 2"),
+                         [("After lock",)])
+
+    def test_connections_are_closed_and_depth_reset(self) -> None:
+        opened = self.keep_connections()
+        lookup("SELECT 1")
+        rename(3, "Closed")
+        self.assertEqual(len(opened), 2)
+        for conn in opened:
+            self.assertIsInstance(conn, users_db.UsersConnection)
+            self.assertEqual(conn.transaction_depth, 0)
+            with self.assertRaises(sqlite3.ProgrammingError):
+                conn.execute("SELECT 1")
+
+
+class TestLoggedConnection(DatabaseTestCase):
+    """log_queries under with_db_connection finds the SQL after conn."""
+
+    def test_logs_the_query_of_a_connected_function(self) -> None:
+        @conn_mod.with_db_connection
+        @logq.log_queries
+        def count(conn: sqlite3.Connection, query: str) -> list:
+            return conn.execute(query).fetchall()
+
+        with self.assertLogs("decorators.log_queries", "INFO") as logs:
+            self.assertEqual(count("SELECT COUNT(*) FROM users"),
+                             self.fetch("SELECT COUNT(*) FROM users"))
+        self.assertIn("Executing SQL Query: SELECT COUNT(*) FROM users |",
+                      logs.output[0])
+
+    def test_failing_connect_hook_leaves_nothing_open(self) -> None:
+        opened = self.keep_connections()
+
+        def broken(conn: sqlite3.Connection) -> None:
+            raise RuntimeError("hook failed")
+
+        users_db.add_connect_hook(broken)
+        self.addCleanup(users_db.remove_connect_hook, broken)
+        with self.assertRaisesRegex(RuntimeError, "hook failed"):
+            conn_mod.get_user_by_id(1)
+        with self.assertRaises(sqlite3.ProgrammingError):
+            opened[0].execute("SELECT 1")
+
+
+if __name__ == "__main__":
+    unittest.main()
