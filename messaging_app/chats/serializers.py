@@ -176,7 +176,8 @@ class ConversationSerializer(serializers.ModelSerializer):
         return {
             "conversation_id": str(instance.pk),
             "title": instance.title,
-            "participants": [public_user(u) for u in instance.participants.all()],
+            "participants": getattr(instance, "participant_rows", None)
+            or [public_user(u) for u in instance.participants.all()],
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),

@@ -78,6 +78,34 @@ def latest_message(field: str, output_field=None) -> Subquery:
 
 
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
+
+# Built once: resolving four subquery annotations costs more than the SQL
+# they run, so each request clones this queryset instead of rebuilding it.
+CONVERSATIONS_WITH_LAST_MESSAGE = Conversation.objects.annotate(
+    last_message_id=latest_message("message_id"),
+    last_message_sender=latest_message("sender_id", models.UUIDField()),
+    last_message_body=latest_message("message_body"),
+    last_message_sent_at=latest_message("sent_at"),
+)
+
+
+def attach_participants(conversations) -> None:
+    """Set ``participant_rows`` (public user dicts) on each conversation, in one query.
+
+    Rows from ``.values_list()`` instead of a ``prefetch_related`` of model
+    instances: same single query, a fraction of the Python work.
+    """
+    by_conversation = {c.pk: [] for c in conversations}
+    through = Conversation.participants.through
+    rows = (through.objects.filter(conversation_id__in=list(by_conversation))
+            .order_by("user__username")
+            .values_list("conversation_id", *(f"user__{f}" for f in PUBLIC_USER_FIELDS)))
+    for conversation_id, user_id, username, first_name, last_name in rows:
+        by_conversation[conversation_id].append({
+            "user_id": str(user_id), "username": username, "first_name": first_name,
+            "last_name": last_name, "full_name": f"{first_name} {last_name}".strip()})
+    for conversation in conversations:
+        conversation.participant_rows = by_conversation[conversation.pk]
 # Columns a message response needs: loading the sender's password hash,
 # flags and dates for every row would only cost time.
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
@@ -114,18 +142,14 @@ class ConversationViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Conversation.objects.none()
-        queryset = Conversation.objects.prefetch_related(
-            Prefetch("participants", queryset=User.objects.only(*PUBLIC_USER_FIELDS)))
         if self.action == "list":
             # Scoped to the requester; detail routes see every conversation
             # so that an outsider gets 403 (from the permission), not 404.
-            queryset = queryset.filter(participants=self.request.user).annotate(
-                last_message_id=latest_message("message_id"),
-                last_message_sender=latest_message("sender_id", models.UUIDField()),
-                last_message_body=latest_message("message_body"),
-                last_message_sent_at=latest_message("sent_at"),
-            )
-        elif self.action == "retrieve":
+            # Participants are attached per page by paginate_queryset.
+            return CONVERSATIONS_WITH_LAST_MESSAGE.filter(participants=self.request.user)
+        queryset = Conversation.objects.prefetch_related(
+            Prefetch("participants", queryset=User.objects.only(*PUBLIC_USER_FIELDS)))
+        if self.action == "retrieve":
             recent = (Message.objects.select_related("sender")
                       .order_by("-sent_at", "-message_id")[:ConversationDetailSerializer.RECENT])
             queryset = queryset.prefetch_related(
@@ -142,6 +166,12 @@ class ConversationViewSet(viewsets.ModelViewSet):
         if self.action == "add_participants":
             return ParticipantsSerializer
         return ConversationSerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            attach_participants(page)
+        return page
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
