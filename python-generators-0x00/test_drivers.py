@@ -8,6 +8,8 @@ import sys
 import unittest
 from typing import List
 
+import prodev_db
+
 from prodev_testing import (HERE, TEST_DATABASE, MySQLBackend,
                             SQLiteBackend, csv_users, quiet, require_mysql)
 
@@ -64,6 +66,16 @@ class DriverChecks:
         self.assertEqual(len(lines), 4)
         self.assertEqual(self.count(), 1000)
 
+    def delete_live_users(self) -> None:
+        """Remove the users the live demo added (other tests count rows)."""
+        connection = prodev_db.connect()
+        cursor = connection.cursor()
+        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
+                       ("live.%",))
+        connection.commit()
+        cursor.close()
+        connection.close()
+
     def test_1_main_prints_six_users(self) -> None:
         """1-main.py prints the first six users."""
         self.assertEqual(len(self.users(self.run_ok("1-main.py"))), 6)
@@ -100,6 +112,7 @@ class DriverChecks:
 
     def test_5_main_follows_live_inserts(self) -> None:
         """5-main.py streams the rows another process inserts."""
+        self.addCleanup(self.delete_live_users)
         done = run("5-main.py", env=self.child_env(LIVE_INTERVAL="0.05",
                                                    LIVE_IDLE="0.6"))
         self.assertEqual((done.stderr, done.returncode), ("", 0))
@@ -107,6 +120,30 @@ class DriverChecks:
         self.assertEqual(len(lines), 6)
         self.assertEqual(lines[-1],
                          "followed 5 new users; writer exited with 0")
+
+    def test_curriculum_style_callers(self) -> None:
+        """The official drivers' call shapes work unchanged."""
+        snippets = {
+            # official 1-main.py calls the module object itself
+            "from itertools import islice\n"
+            "stream_users = __import__('0-stream_users')\n"
+            "for user in islice(stream_users(), 6):\n"
+            "    print(user)\n": 6,
+            # official 3-main.py imports lazy_pagination
+            "lazy_paginator = __import__('2-lazy_paginate').lazy_pagination\n"
+            "for page in lazy_paginator(100):\n"
+            "    for user in page:\n"
+            "        print(user)\n": 1000,
+            "processing = __import__('1-batch_processing')\n"
+            "processing.batch_processing(50)\n": None,
+        }
+        over_25 = sum(1 for u in self.expected if u[2] > 25)
+        for code, lines in snippets.items():
+            with self.subTest(code=code.splitlines()[0]):
+                done = run("-c", code, env=self.child_env())
+                self.assertEqual((done.stderr, done.returncode), ("", 0))
+                users = self.users(done.stdout.splitlines())
+                self.assertEqual(len(users), lines or over_25)
 
     def test_seed_script_says_which_driver_ran(self) -> None:
         """./seed.py prints the table line and a summary naming the driver."""
