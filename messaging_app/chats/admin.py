@@ -19,23 +19,13 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ("email", "first_name", "last_name", "role")}),)
 
 
-class MessageInline(admin.TabularInline):
-    """The newest messages of a conversation."""
-
-    model = Message
-    extra = 0
-    fields = ("sender", "message_body", "sent_at", "edited_at")
-    readonly_fields = ("sent_at", "edited_at")
-    raw_id_fields = ("sender",)
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("sender")
-
-
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    """Conversations with their participants."""
+    """Conversations with their participants.
+
+    Messages are not inlined (a conversation can hold tens of thousands);
+    the message list filters by conversation instead.
+    """
 
     list_display = ("conversation_id", "title", "participant_count", "created_at",
                     "last_activity_at")

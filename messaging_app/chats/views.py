@@ -13,7 +13,6 @@ from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_sch
 from rest_framework import viewsets, status, filters
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from . import services
@@ -271,14 +270,24 @@ class MessageViewSet(viewsets.ModelViewSet):
                 self._paginator = self.pagination_class()
         return self._paginator
 
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not self.nested and not membership(request, serializer.validated_data[
+                "conversation"].pk):
+            # On nested routes the permission already refused outsiders; on
+            # /api/messages/ the conversation is only known from the body.
+            return Response({"detail": IsParticipantOfConversation.message,
+                             "code": IsParticipantOfConversation.code},
+                            status=status.HTTP_403_FORBIDDEN)
+        self.perform_create(serializer)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
     def perform_create(self, serializer):
         if self.nested:
             conversation_id = self.kwargs["conversation_pk"]
         else:
             conversation_id = serializer.validated_data["conversation"].pk
-            if not membership(self.request, conversation_id):
-                raise PermissionDenied(IsParticipantOfConversation.message,
-                                       code=IsParticipantOfConversation.code)
         serializer.instance = services.send_message(
             conversation_id=conversation_id, sender=self.request.user,
             body=serializer.validated_data["message_body"])
