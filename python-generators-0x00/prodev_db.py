@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Settings, connections and streaming plumbing shared by the task files.
 
 Everything that depends on the backend lives here, read in one place:

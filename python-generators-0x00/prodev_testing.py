@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Test support: run a test case against MariaDB/MySQL and against SQLite.
 
 A case class mixes in :class:`MySQLBackend` or :class:`SQLiteBackend`.  Each
