@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.contrib.staticfiles.testing import LiveServerTestCase
@@ -62,9 +63,15 @@ class SchemathesisLiveTests(LiveServerTestCase):
             "--phases", "examples,fuzzing",
             "--workers", "1", "--seed", "20240601", "--no-color",
             "--generation-database", "none", "--request-timeout", "20",
+            # The test server may close an idle keep-alive connection just as
+            # the next request goes out; retry such network-level failures.
+            "--request-retries", "3",
             "--suppress-health-check", "all",
         ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+        # A scratch working directory: schemathesis keeps a cache of earlier
+        # runs in ./.schemathesis, which would make runs depend on each other.
+        with tempfile.TemporaryDirectory() as scratch:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                                    cwd=scratch, env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
         self.assertEqual(result.returncode, 0, result.stdout[-8000:] + result.stderr[-2000:])
         self.assertRegex(result.stdout, r"Tested: [1-9]")
