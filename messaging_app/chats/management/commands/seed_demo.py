@@ -26,8 +26,14 @@ DEMO_TALK = [
 class Command(BaseCommand):
     help = "Create demo users, conversations and messages (safe to run again)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Printing happens after the commit, so a closed stdout cannot undo the data.
+        with transaction.atomic():
+            self.seed()
+        self.report()
+
+    def seed(self) -> None:
+        """Create whatever part of the demo data is missing."""
         users = {}
         for username, first, last, role in DEMO_USERS:
             user, created = User.objects.get_or_create(
@@ -58,6 +64,8 @@ class Command(BaseCommand):
             services.send_message(conversation_id=group.pk, sender=users["carol"],
                                   body="Who brings the tent?")
 
+    def report(self) -> None:
+        """Print what exists and how to sign in."""
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {User.objects.count()} users, "
             f"{Conversation.objects.count()} conversations, {Message.objects.count()} messages."))
