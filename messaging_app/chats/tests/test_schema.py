@@ -75,3 +75,11 @@ class SchemathesisLiveTests(LiveServerTestCase):
                                     cwd=scratch, env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
         self.assertEqual(result.returncode, 0, result.stdout[-8000:] + result.stderr[-2000:])
         self.assertRegex(result.stdout, r"Tested: [1-9]")
+
+
+class SwaggerUiTests(SimpleTestCase):
+    def test_docs_page_uses_bundled_assets(self):
+        response = self.client.get("/api/docs/")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "swagger-ui-dist/swagger-ui-bundle.js")
+        self.assertNotContains(response, "cdn.jsdelivr.net")
