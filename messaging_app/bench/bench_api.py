@@ -8,8 +8,9 @@ Run from the module folder (``make bench`` does)::
 
 What it does:
 
-1. Seeds a SQLite database in ``bench/data/`` (or ``BENCH_DATABASE_URL``),
-   once per size: users, conversations, and one "hot" conversation holding a
+1. Seeds a SQLite database in ``bench/data/`` (or ``BENCH_DATABASE_URL``,
+   e.g. ``postgres://postgres@127.0.0.1:5432/messaging_bench``, created if
+   missing), once per size: users, conversations, and one "hot" conversation holding a
    tenth of all messages, so that page 500 exists (20 per page).
 2. Starts gunicorn (2 sync workers) on 127.0.0.1 with throttling off.
 3. Sends a fixed number of requests per scenario from a thread pool on
@@ -53,8 +54,25 @@ SIZES = {
 }
 
 
+def ensure_postgres_database(database_url: str) -> None:
+    """Create the PostgreSQL database named in database_url if it is missing."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            print(f"bench: creating PostgreSQL database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def configure(database_url: str) -> None:
     """Point this process (and the server it starts) at the bench database."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        ensure_postgres_database(database_url)
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "DJANGO_SECRET_KEY": SECRET,
@@ -132,6 +150,10 @@ def seed(size: dict, rng: random.Random) -> dict:
                 conversation.last_activity_at = now - timedelta(minutes=rng.randint(0, 10_000))
             Conversation.objects.bulk_update(conversations, ["last_activity_at"], batch_size=1000)
         print(f"bench: seeded in {time.monotonic() - started:.1f}s", flush=True)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh planner statistics after bulk loads
+        cursor.execute("ANALYZE")
     hot = Conversation.objects.get(title="bench 0")
     alice, bob = hot.participants.order_by("username")[:2]
     other = (Conversation.objects.filter(participants=alice).exclude(pk=hot.pk)

@@ -81,16 +81,21 @@ class Message(models.Model):
 
     message_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_messages")
+    # No single-column index: the composite index below starts with it.
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="messages")
+                                     related_name="messages", db_index=False)
     message_body = models.TextField()
     sent_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sent_at", "message_id"]
+        # (conversation, sent_at), with message_id as the tie-breaker every
+        # history query orders by: pages and cursors read the index in order
+        # instead of sorting the conversation.
         indexes = [
-            models.Index(fields=["conversation", "sent_at"], name="message_conv_sent_idx"),
+            models.Index(fields=["conversation", "sent_at", "message_id"],
+                         name="message_conv_sent_id_idx"),
         ]
 
     def __str__(self) -> str:
