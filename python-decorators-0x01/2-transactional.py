@@ -48,41 +48,53 @@ def transactional(func: F) -> F:
         own = type(conn) is UsersConnection
         if own:
             depth = conn.transaction_depth
-            conn.transaction_depth = depth + 1
         else:
             key = id(conn)
             depth = _depths.get(key, 0)
-            _depths[key] = depth + 1
+        if depth or conn.in_transaction:
+            return _nested(conn, own, depth, func, args, kwargs)
+        # Outermost call: the whole transaction is ours.
+        if own:
+            conn.transaction_depth = 1
+        else:
+            _depths[key] = 1
+        changes = conn.total_changes
         try:
-            if depth or conn.in_transaction:
-                return _run_in_savepoint(conn, depth, func, args, kwargs)
-            return _run_outermost(conn, func, args, kwargs)
+            if conn.isolation_level is None:
+                conn.execute("BEGIN")
+            result = func(*args, **kwargs)
+            conn.commit()
+        except BaseException:
+            _quietly(conn.rollback, func)
+            raise
         finally:
             if own:
-                conn.transaction_depth = depth
-            elif depth:
-                _depths[key] = depth
+                conn.transaction_depth = 0
             else:
                 del _depths[key]
+        if conn.total_changes != changes:
+            users_db.notify_write(users_db.database_of(conn))
+        return result
 
     return wrapper  # type: ignore[return-value]
 
 
-def _run_outermost(conn: sqlite3.Connection, func: Callable[..., Any],
-                   args: Any, kwargs: Any) -> Any:
-    """Run ``func`` as a whole transaction: commit, or roll back and raise."""
-    changes = conn.total_changes
+def _nested(conn: sqlite3.Connection, own: bool, depth: int,
+            func: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Run a nested call in a savepoint, keeping the depth count."""
+    if own:
+        conn.transaction_depth = depth + 1  # type: ignore[attr-defined]
+    else:
+        _depths[id(conn)] = depth + 1
     try:
-        if conn.isolation_level is None:
-            conn.execute("BEGIN")
-        result = func(*args, **kwargs)
-        conn.commit()
-    except BaseException:
-        _quietly(conn.rollback, func)
-        raise
-    if conn.total_changes != changes:
-        users_db.notify_write(users_db.database_of(conn))
-    return result
+        return _run_in_savepoint(conn, depth, func, args, kwargs)
+    finally:
+        if own:
+            conn.transaction_depth = depth  # type: ignore[attr-defined]
+        elif depth:
+            _depths[id(conn)] = depth
+        else:
+            del _depths[id(conn)]
 
 
 def _run_in_savepoint(conn: sqlite3.Connection, depth: int,

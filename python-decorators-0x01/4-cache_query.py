@@ -38,7 +38,6 @@ import functools
 import inspect
 import logging
 import sqlite3
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -107,24 +106,31 @@ def invalidate(database: str) -> None:
     with _lock:
         _generation[0] += 1
         if not database:
+            dropped = len(query_cache)
             query_cache.clear()
             _recency.clear()
             _expiry.clear()
-            return
-        for key in [k for k in query_cache if k[1] == database]:
-            _drop(key)
+        else:
+            keys = [k for k in query_cache if k[1] == database]
+            dropped = len(keys)
+            for key in keys:
+                _drop(key)
+    if dropped:
+        logger.debug("write to %s: dropped %d cached result(s)",
+                     database or "an unknown database", dropped)
 
 
 users_db.add_write_listener(invalidate)
 
 
 def _evict() -> None:
-    """Remove least recently used entries beyond the bound (lock held)."""
+    """Remove least recently used entries beyond the bound (lock held).
+
+    The cache wrapper runs the same loop inline, on its hot path.
+    """
     while len(query_cache) > QUERY_CACHE_MAXSIZE:
-        if _recency:
-            oldest, _ = _recency.popitem(last=False)
-        else:  # query_cache was filled or edited from outside
-            oldest = next(iter(query_cache))
+        oldest = (_recency.popitem(False)[0] if _recency
+                  else next(iter(query_cache)))  # edited from outside
         query_cache.pop(oldest, None)
         if _expiry:
             _expiry.pop(oldest, None)
@@ -191,11 +197,6 @@ def _first(item: Tuple[Any, ...]) -> Any:
 _MISSING = object()  # "no value": a defaulted argument, an absent entry
 
 
-def _copy(value: Any) -> Any:
-    """Return a copy of a list result (rows are immutable tuples)."""
-    return list(value) if isinstance(value, list) else value
-
-
 def cache_query(func: Optional[F] = None, *,
                 ttl: Optional[float] = None) -> Any:
     """Cache ``func``'s reads: ``@cache_query`` or ``@cache_query(ttl=60)``."""
@@ -212,6 +213,7 @@ def cache_query(func: Optional[F] = None, *,
     classify = query_tools.classify
     database_of = users_db.database_of
     connection_type = sqlite3.Connection
+    own_connection = users_db.UsersConnection
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -224,7 +226,9 @@ def cache_query(func: Optional[F] = None, *,
         if not isinstance(sql, str):
             return func(*args, **kwargs)
         conn = args[0] if args else kwargs.get("conn")
-        if isinstance(conn, connection_type):
+        if type(conn) is own_connection:
+            database = conn.database  # type: ignore[union-attr]
+        elif isinstance(conn, connection_type):
             database = database_of(conn)
         else:
             conn = None
@@ -244,37 +248,43 @@ def cache_query(func: Optional[F] = None, *,
         else:
             key = _make_key(name, database, normalized, sql, conn, args,
                             kwargs, positional)
-        with _lock:
-            try:
-                value = query_cache.get(key, _MISSING)  # type: ignore
-            except TypeError:  # an argument is unhashable: freeze it
-                key = _frozen(key)  # type: ignore[arg-type]
-                value = (_MISSING if key is None
-                         else query_cache.get(key, _MISSING))
-            if value is not _MISSING:
+        try:
+            value = query_cache.get(key, _MISSING)  # type: ignore[arg-type]
+        except TypeError:  # an argument is unhashable: freeze it
+            key = _frozen(key)  # type: ignore[arg-type]
+            if key is None:
+                return func(*args, **kwargs)
+            value = query_cache.get(key, _MISSING)
+        if value is not _MISSING:
+            with _lock:
                 if ttl is None or clock() < _expiry.get(key, 0.0):
-                    _recency[key] = None
-                    _recency.move_to_end(key)
+                    if key in query_cache:
+                        _recency[key] = None
+                        _recency.move_to_end(key)
                     stats[0] += 1
-                    if logger.isEnabledFor(logging.DEBUG):
-                        logger.debug("cache hit: %s", normalized)
-                    return _copy(value)
+                    return list(value) if type(value) is list else value
                 _drop(key)  # type: ignore[arg-type]
-            stats[1] += 1
-            generation = _generation[0]
-        if key is None:
-            return func(*args, **kwargs)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("cache miss, running SQL: %s", normalized)
-        result = func(*args, **kwargs)
+        generation = _generation[0]
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            with _lock:
+                stats[1] += 1
+            raise
         with _lock:
+            stats[1] += 1
             if generation == _generation[0]:
-                query_cache[key] = _copy(result)
+                query_cache[key] = (list(result) if type(result) is list
+                                    else result)
                 _recency[key] = None
                 if ttl is not None:
                     _expiry[key] = clock() + ttl
-                if len(query_cache) > QUERY_CACHE_MAXSIZE:
-                    _evict()
+                while len(query_cache) > QUERY_CACHE_MAXSIZE:
+                    oldest = (_recency.popitem(False)[0] if _recency
+                              else next(iter(query_cache)))
+                    query_cache.pop(oldest, None)
+                    if _expiry:
+                        _expiry.pop(oldest, None)
         return result
 
     def cache_info() -> CacheInfo:
@@ -306,12 +316,16 @@ def fetch_users_with_cache(conn: Any, query: str) -> List[tuple]:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(message)s",
-                        stream=sys.stdout)
-    logger.setLevel(logging.DEBUG)
+    # Count the SQL statements SQLite really runs, on every connection.
+    executed: List[str] = []
+    users_db.add_connect_hook(
+        lambda conn: conn.set_trace_callback(executed.append))
     # First call with this query runs the SQL and caches the result.
     users = fetch_users_with_cache(query="SELECT * FROM users")
+    print(f"1st call: {len(users)} users, SQL statements run: "
+          f"{len(executed)}")
     # Second call with the same query is answered from query_cache.
     users_again = fetch_users_with_cache(query="SELECT * FROM users")
-    print(f"{len(users_again)} users, same rows: {users_again == users}")
+    print(f"2nd call: {len(users_again)} users (same rows: "
+          f"{users_again == users}), SQL statements run: {len(executed)}")
     print(fetch_users_with_cache.cache_info())
