@@ -114,7 +114,7 @@ class MessageCursorPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         direction, sent_at, message_id = self.anchor(queryset, request)
-        # The redundant sent_at bound lets the (conversation, sent_at) index
+        # The redundant sent_at bound lets the (conversation, sent_at, ...) index
         # seek straight to the cursor; with the OR alone, SQLite scans from
         # the end of the conversation (page 500 then costs 30x page 1).
         if direction == "after":
