@@ -29,10 +29,11 @@ module-level plain dict ``query_cache``, shared by every cached function.
   ``CacheInfo(hits, misses, maxsize, currsize)`` for that function,
   ``f.cache_clear()`` empties its entries and counters;
   :func:`clear_query_cache` empties everything.
-* Thread-safe: the dict and the counters change under one lock; the SQL runs
-  outside it.  A result computed while an invalidation happened is returned
-  but not stored.  Hits return a copy of a cached list, so a caller cannot
-  change what the next caller gets.
+* Thread-safe: a lookup is one atomic ``dict.get``; every change to the
+  dicts and counters happens under one lock; the SQL runs outside it.  A
+  result computed while an invalidation happened is returned but not
+  stored.  Hits return a copy of a cached list, so a caller cannot change
+  what the next caller gets.
 """
 import functools
 import inspect
