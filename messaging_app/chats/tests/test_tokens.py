@@ -97,6 +97,16 @@ class ThrottleTests(ChatTestCase):
             # Reads are not sends.
             self.assertEqual(client.get(url).status_code, 200)
 
+    def test_authenticated_requests_are_throttled_per_user(self):
+        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/min"}
+        url = reverse("conversation-list")
+        with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK,
+                                               "DEFAULT_THROTTLE_RATES": rates}):
+            bob = self.as_user(self.bob)
+            self.assertEqual([bob.get(url).status_code for _ in range(3)], [200, 200, 429])
+            # Another user has a budget of their own.
+            self.assertEqual(self.as_user(self.alice).get(url).status_code, 200)
+
     def test_anonymous_requests_are_throttled(self):
         rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "1/min"}
         with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK,
