@@ -68,6 +68,18 @@ def create_conversation(*, creator, users, title: str = ""):
     return conversation, True
 
 
+def rename_conversation(conversation: Conversation, title: str) -> Conversation:
+    """Set a conversation's title."""
+    conversation.title = title
+    conversation.save(update_fields=["title"])
+    return conversation
+
+
+def delete_conversation(conversation: Conversation) -> None:
+    """Delete a conversation with its messages."""
+    conversation.delete()
+
+
 def add_participants(conversation: Conversation, users) -> Conversation:
     """Add users to a conversation; it stops being a direct conversation."""
     with transaction.atomic():

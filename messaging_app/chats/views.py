@@ -179,8 +179,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
         code = status.HTTP_201_CREATED if serializer.created else status.HTTP_200_OK
         return Response(serializer.data, status=code)
 
+    def perform_update(self, serializer):
+        serializer.instance = services.rename_conversation(
+            serializer.instance,
+            serializer.validated_data.get("title", serializer.instance.title))
+
     def perform_destroy(self, instance):
-        instance.delete()
+        services.delete_conversation(instance)
 
     @extend_schema(summary="Add participants", request=ParticipantsSerializer,
                    responses=ConversationSerializer)

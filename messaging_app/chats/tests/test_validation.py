@@ -142,6 +142,17 @@ class ConversationValidationTests(ChatTestCase):
         self.assertEqual(self.as_user(self.alice).post(url).status_code, 204)
         self.assertFalse(Conversation.objects.filter(pk=self.conversation.pk).exists())
 
+    def test_rename_and_delete(self):
+        url = reverse("conversation-detail", args=[self.conversation.pk])
+        response = self.as_user(self.bob).patch(url, {"title": "Plans"}, format="json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["title"], "Plans")
+        self.conversation.refresh_from_db()
+        self.assertEqual(self.conversation.title, "Plans")
+        self.assertEqual(self.as_user(self.bob).delete(url).status_code, 204)
+        self.assertFalse(Conversation.objects.filter(pk=self.conversation.pk).exists())
+        self.assertFalse(Message.objects.filter(pk=self.message.pk).exists())
+
     def test_detail_nests_recent_messages(self):
         response = self.as_user(self.bob).get(
             reverse("conversation-detail", args=[self.conversation.pk]))
