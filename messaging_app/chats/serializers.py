@@ -288,12 +288,3 @@ class RefreshTokenSerializer(serializers.Serializer):
 
     refresh = serializers.CharField()
 
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error response: a human ``detail`` and a stable ``code``."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(required=False,
-                                   help_text="Validation errors: field name to messages.")
-
