@@ -9,6 +9,7 @@ fail.
 """
 import contextlib
 import csv
+import functools
 import importlib
 import io
 import os
@@ -49,6 +50,7 @@ def mysql_admin() -> Any:
                                    connection_timeout=5, autocommit=True)
 
 
+@functools.lru_cache(maxsize=None)
 def mysql_unavailable_reason() -> Optional[str]:
     """Return why the server cannot be used, or None when it can."""
     try:
@@ -140,6 +142,21 @@ class MySQLBackend(Backend):
     """Run the case on MariaDB/MySQL, database ``TEST_DATABASE``."""
 
     backend = "mysql"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Mark each MySQL case class skipped when the server is away.
+
+        This is what ``@unittest.skip`` does to a class, decided when the
+        class is defined: every test is then reported (and counted) as
+        skipped with the reason, where a SkipTest raised in setUpClass
+        would count the whole class as one skip.  With REQUIRE_MYSQL=1
+        nothing is marked and setUpClass fails instead.
+        """
+        super().__init_subclass__(**kwargs)
+        reason = mysql_unavailable_reason()
+        if reason and not require_mysql():
+            cls.__unittest_skip__ = True
+            cls.__unittest_skip_why__ = reason
 
     @classmethod
     def setUpClass(cls) -> None:
