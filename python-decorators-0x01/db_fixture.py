@@ -8,6 +8,7 @@ import importlib
 import os
 import sqlite3
 import tempfile
+import threading
 import unittest
 from types import ModuleType
 from typing import Any, Callable, List, Sequence
@@ -98,3 +99,33 @@ class DatabaseTestCase(unittest.TestCase):
         users_db.add_connect_hook(hook)
         self.addCleanup(users_db.remove_connect_hook, hook)
         return opened
+
+    def hold_lock(self) -> threading.Event:
+        """Hold an EXCLUSIVE lock from another thread until the event is set.
+
+        The returned event carries the holder thread as ``.thread``, so a
+        test can set the event and join it to release the lock at a chosen
+        moment; the lock is released at cleanup in any case.
+        """
+        locked, release = threading.Event(), threading.Event()
+
+        def holder() -> None:
+            conn = sqlite3.connect(self.db_path, isolation_level=None)
+            try:
+                conn.execute("BEGIN EXCLUSIVE")
+                locked.set()
+                release.wait(10)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=holder, daemon=True)
+        thread.start()
+        self.assertTrue(locked.wait(5))
+
+        def stop() -> None:
+            release.set()
+            thread.join(5)
+        self.addCleanup(stop)
+        release.thread = thread  # type: ignore[attr-defined]
+        return release

@@ -4,7 +4,6 @@ import inspect
 import os
 import sqlite3
 import tempfile
-import threading
 import unittest
 from typing import Any, Callable, List
 from unittest.mock import patch
@@ -64,31 +63,6 @@ class RetryTestCase(DatabaseTestCase):
 
 class TestRetryWithRealLocks(RetryTestCase):
     """A lock held by another connection in another thread."""
-
-    def hold_lock(self) -> threading.Event:
-        """Take an EXCLUSIVE lock in a thread until the returned event."""
-        locked, release = threading.Event(), threading.Event()
-
-        def holder() -> None:
-            conn = sqlite3.connect(self.db_path, isolation_level=None)
-            try:
-                conn.execute("BEGIN EXCLUSIVE")
-                locked.set()
-                release.wait(10)
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-
-        thread = threading.Thread(target=holder, daemon=True)
-        thread.start()
-        self.assertTrue(locked.wait(5))
-
-        def stop() -> None:
-            release.set()
-            thread.join(5)
-        self.addCleanup(stop)
-        release.thread = thread  # type: ignore[attr-defined]
-        return release
 
     def test_retries_while_locked_then_succeeds(self) -> None:
         release = self.hold_lock()

@@ -2,7 +2,6 @@
 """The decorators stacked together, in the orders the README documents."""
 import inspect
 import sqlite3
-import threading
 import unittest
 from typing import Any, List
 from unittest.mock import patch
@@ -63,26 +62,12 @@ class TestFullStack(DatabaseTestCase):
         self.assertEqual(len(log.matching("SELECT name")), 2)
 
     def test_write_retried_through_a_real_lock(self) -> None:
-        locked, release = threading.Event(), threading.Event()
-
-        def holder() -> None:
-            conn = sqlite3.connect(self.db_path, isolation_level=None)
-            try:
-                conn.execute("BEGIN EXCLUSIVE")
-                locked.set()
-                release.wait(10)
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-
-        thread = threading.Thread(target=holder, daemon=True)
-        thread.start()
-        self.assertTrue(locked.wait(5))
+        release = self.hold_lock()
 
         def unlock(seconds: float) -> None:
             self.sleeps.append(seconds)
             release.set()
-            thread.join(5)
+            release.thread.join(5)  # type: ignore[attr-defined]
 
         with patch.object(retry, "sleep", unlock):
             with self.assertLogs("decorators.retry", "WARNING"):
