@@ -7,3 +7,6 @@ class ChatsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "chats"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the event publishers)

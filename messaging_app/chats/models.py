@@ -6,7 +6,7 @@ there is no ``id`` attribute anywhere, so code uses ``.pk``.
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 
@@ -60,6 +60,9 @@ class Conversation(models.Model):
                                   editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The seq of the newest message (0 before the first): unread counts are
+    # last_seq minus a member's read marker, with no COUNT over messages.
+    last_seq = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-last_activity_at", "conversation_id"]
@@ -74,8 +77,56 @@ class Conversation(models.Model):
         return f"{first}:{second}"
 
 
+def allocate_seq(conversation_id, count: int = 1, touch_at=None):
+    """Reserve ``count`` sequence numbers in a conversation; return the last one.
+
+    One ``UPDATE ... RETURNING`` of the conversation row: it takes the row
+    lock (held until the caller's transaction ends), so concurrent senders
+    queue here and get consecutive numbers with no holes, on SQLite and
+    PostgreSQL alike.  ``touch_at`` also moves ``last_activity_at``.  Must run
+    inside a transaction that also inserts the messages.  Return None when
+    the conversation does not exist.
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    pk_column = connection.ops.quote_name(Conversation._meta.pk.column)
+    params = [count]
+    touch = ""
+    if touch_at is not None:
+        touch = ", last_activity_at = %s"
+        params.append(connection.ops.adapt_datetimefield_value(touch_at))
+    params.append(Conversation._meta.pk.get_db_prep_value(conversation_id, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s{touch} "
+                       f"WHERE {pk_column} = %s RETURNING last_seq", params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+class MessageQuerySet(models.QuerySet):
+    """``bulk_create`` numbers messages that have no ``seq`` yet."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        pending = {}
+        for obj in objs:
+            if obj.seq is None:
+                pending.setdefault(obj.conversation_id, []).append(obj)
+        with transaction.atomic(using=self.db):
+            for conversation_id, group in pending.items():
+                last = allocate_seq(conversation_id, len(group))
+                for offset, obj in enumerate(group):
+                    obj.seq = last - len(group) + 1 + offset
+            return super().bulk_create(objs, *args, **kwargs)
+
+
 class Message(models.Model):
-    """One message, ordered in its conversation by ``(sent_at, message_id)``."""
+    """One message, ordered in its conversation by ``(sent_at, message_id)``.
+
+    ``seq`` numbers the messages of a conversation 1, 2, 3, ... with no
+    holes; it is assigned on insert, whatever inserts the message (the API,
+    the admin, the shell, ``bulk_create``).  A deleted message keeps its
+    place: the body is blanked and ``deleted_at`` set.
+    """
 
     MAX_BODY_LENGTH = 10_000
 
@@ -87,9 +138,16 @@ class Message(models.Model):
     message_body = models.TextField()
     sent_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    seq = models.BigIntegerField(editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["sent_at", "message_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_conv_seq_uniq"),
+        ]
         # (conversation, sent_at), with message_id as the tie-breaker every
         # history query orders by: pages and cursors read the index in order
         # instead of sorting the conversation.
@@ -100,3 +158,72 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.message_body[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.seq is None:
+            with transaction.atomic(using=kwargs.get("using")):
+                self.seq = allocate_seq(self.conversation_id, 1, touch_at=self.sent_at)
+                if self.seq is None:
+                    raise Conversation.DoesNotExist("No conversation has this id.")
+                return super().save(*args, **kwargs)
+        return super().save(*args, **kwargs)
+
+
+class MessageEdit(models.Model):
+    """A previous body of an edited message (its edit history)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    message_body = models.TextField()
+    # When this body was written: the message's sent_at or its previous edit.
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "replaced_at", "id"]
+
+
+class ReadMarker(models.Model):
+    """How far a member has read a conversation (a seq; only moves forward)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="read_markers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="read_markers")
+    last_read_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="read_marker_uniq"),
+        ]
+
+
+class IdempotencyKey(models.Model):
+    """A send made with an ``Idempotency-Key`` header: the key, what was asked
+    (a hash of conversation and body) and the message it created."""
+
+    TTL_HOURS = 24
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq"),
+        ]
+
+
+class WebSocketTicket(models.Model):
+    """A short-lived, single-use ticket that opens one WebSocket.
+
+    Only a SHA-256 of the ticket is stored.  ``since`` holds the resume
+    positions (conversation id to last seen seq) the client sent with it.
+    """
+
+    TTL_SECONDS = 30
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    since = models.JSONField(default=dict, blank=True)
+    expires_at = models.DateTimeField(db_index=True)

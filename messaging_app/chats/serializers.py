@@ -1,11 +1,13 @@
 """Request validation and response shapes for users, conversations, messages."""
+import uuid
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
-from .models import Conversation, Message, User
+from .models import Conversation, Message, MessageEdit, ReadMarker, User
 
 
 _DATETIME = serializers.DateTimeField()
@@ -118,8 +120,8 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = ["message_id", "conversation", "sender", "message_body", "sent_at",
-                  "edited_at"]
-        read_only_fields = ["message_id", "sender", "sent_at", "edited_at"]
+                  "edited_at", "seq", "deleted_at"]
+        read_only_fields = ["message_id", "sender", "sent_at", "edited_at", "seq", "deleted_at"]
 
     def validate_message_body(self, value: str) -> str:
         if not value.strip():
@@ -136,6 +138,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "message_body": instance.message_body,
             "sent_at": datetime_or_none(instance.sent_at),
             "edited_at": datetime_or_none(instance.edited_at),
+            "seq": instance.seq,
+            "deleted_at": datetime_or_none(instance.deleted_at),
         }
 
 
@@ -163,11 +167,14 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     participants = UserSerializer(many=True, read_only=True)
     last_message = serializers.SerializerMethodField()
+    last_read_seq = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
         fields = ["conversation_id", "title", "participants", "last_message",
-                  "created_at", "last_activity_at"]
+                  "created_at", "last_activity_at", "last_seq", "last_read_seq",
+                  "unread_count"]
         read_only_fields = fields
 
     def to_representation(self, instance):
@@ -181,7 +188,25 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),
+            "last_seq": instance.last_seq,
+            "last_read_seq": self.get_last_read_seq(instance),
+            "unread_count": self.get_unread_count(instance),
         }
+
+    def get_last_read_seq(self, obj) -> int:
+        """The requester's read marker: annotated by the views (no extra query),
+        else looked up; 0 without a requester or a marker."""
+        if not hasattr(obj, "my_last_read_seq"):
+            request = self.context.get("request") if hasattr(self, "context") else None
+            user = getattr(request, "user", None)
+            obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
+                ReadMarker.objects.filter(conversation=obj, user=user)
+                .values_list("last_read_seq", flat=True).first() or 0)
+        return obj.my_last_read_seq or 0
+
+    def get_unread_count(self, obj) -> int:
+        """Messages after the read marker: ``last_seq - last_read_seq``."""
+        return max(0, obj.last_seq - self.get_last_read_seq(obj))
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):
@@ -281,6 +306,67 @@ class ConversationUpdateSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         return ConversationSerializer(instance, context=self.context).data
+
+
+class ReadSerializer(serializers.Serializer):
+    """Move your read marker to ``seq`` (the last message you have read)."""
+
+    seq = serializers.IntegerField(min_value=0)
+
+
+class ReadStateSerializer(serializers.Serializer):
+    """Your read state in a conversation."""
+
+    conversation_id = serializers.UUIDField()
+    last_seq = serializers.IntegerField()
+    last_read_seq = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+class MessageEditSerializer(serializers.ModelSerializer):
+    """One previous body of a message."""
+
+    class Meta:
+        model = MessageEdit
+        fields = ["message_body", "written_at", "replaced_at"]
+
+
+class MessageHistorySerializer(serializers.Serializer):
+    """A message's current body and its previous ones, oldest first."""
+
+    message_id = serializers.UUIDField()
+    seq = serializers.IntegerField()
+    message_body = serializers.CharField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted_at = serializers.DateTimeField(allow_null=True)
+    edits = MessageEditSerializer(many=True)
+
+
+class WebSocketTicketRequestSerializer(serializers.Serializer):
+    """Optional resume positions: conversation id to the last seq you saw."""
+
+    since = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
+                                 default=dict)
+
+    def validate_since(self, value):
+        cleaned = {}
+        for key, seq in value.items():
+            try:
+                cleaned[str(uuid.UUID(str(key)))] = seq
+            except ValueError:
+                raise serializers.ValidationError(f"Not a conversation id: {key[:40]}.",
+                                                  code="invalid") from None
+        if len(cleaned) > 1000:
+            raise serializers.ValidationError("At most 1000 conversations.", code="max_length")
+        return cleaned
+
+
+class WebSocketTicketSerializer(serializers.Serializer):
+    """A single-use ticket for ``/ws/events/?ticket=...``."""
+
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid.")
+    url = serializers.CharField(help_text="Path to open, ticket included.")
 
 
 class RefreshTokenSerializer(serializers.Serializer):

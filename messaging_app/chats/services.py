@@ -3,44 +3,159 @@
 Views, the admin actions, ``seed_demo`` and later the real-time layer call
 them, so a rule (or an event published after commit) lives in one place.
 """
+import hashlib
+import json
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 
-from .models import Conversation, Message
+from . import events
+from .models import Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker
+
+
+class IdempotencyKeyReused(APIException):
+    """The Idempotency-Key was already used with a different request."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used for a different message."
+    default_code = "idempotency_key_reused"
+
+
+class MessageDeleted(APIException):
+    """A deleted message cannot be edited."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This message was deleted."
+    default_code = "message_deleted"
 
 
 def send_message(*, conversation_id, sender, body: str) -> Message:
     """Store a message from sender in a conversation and return it.
 
-    The ``UPDATE`` of the conversation row comes first: it takes the row
-    lock, so concurrent sends to one conversation queue here and each gets a
-    ``sent_at`` no earlier than the previous one.  A per-conversation
-    sequence number would be assigned in the same statement.
+    ``Message.save`` first runs ``UPDATE conversation SET last_seq =
+    last_seq + 1, last_activity_at = now RETURNING last_seq``: the row lock
+    it takes queues concurrent sends to one conversation, so each gets the
+    next ``seq`` and a ``sent_at`` no earlier than the previous one.  The
+    sender's read marker moves to the new message (one upsert), and
+    ``message.created`` is published after commit (``chats.signals``).
     Raise NotFound if the conversation does not exist.
     """
     with transaction.atomic():
-        updated = (Conversation.objects.filter(pk=conversation_id)
-                   .update(last_activity_at=timezone.now()))
-        if not updated:
-            raise NotFound("No conversation has this id.")
         message = Message(conversation_id=conversation_id, sender=sender,
                           message_body=body, sent_at=timezone.now())
-        message.save(force_insert=True)
+        try:
+            message.save(force_insert=True)
+        except Conversation.DoesNotExist:
+            raise NotFound("No conversation has this id.") from None
+        # Under the row lock this seq is the newest, so setting the marker
+        # to it can only move it forward.
+        ReadMarker.objects.bulk_create(
+            [ReadMarker(conversation_id=conversation_id, user=sender, last_read_seq=message.seq)],
+            update_conflicts=True, unique_fields=["conversation", "user"],
+            update_fields=["last_read_seq"])
     return message
 
 
+def request_hash(conversation_id, body: str) -> str:
+    """What an idempotent send asked for, as a digest."""
+    raw = json.dumps([str(conversation_id), body], ensure_ascii=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def send_message_once(*, conversation_id, sender, body: str, key: str):
+    """Send at most once per ``(sender, key)`` within 24 hours.
+
+    Return ``(message, created)``.  The key row is inserted in the same
+    transaction as the message: a concurrent request with the same key
+    blocks on the unique index (PostgreSQL) or the write lock (SQLite) until
+    the first commits, then finds its row and returns the same message.
+    Raise IdempotencyKeyReused if the key was used for another request.
+    """
+    digest = request_hash(conversation_id, body)
+    cutoff = timezone.now() - timedelta(hours=IdempotencyKey.TTL_HOURS)
+    for _ in range(3):
+        existing = (IdempotencyKey.objects.filter(user=sender, key=key)
+                    .select_related("message__sender").first())
+        if existing is not None and existing.created_at >= cutoff:
+            if existing.request_hash != digest or existing.message is None:
+                raise IdempotencyKeyReused()
+            return existing.message, False
+        try:
+            with transaction.atomic():
+                if existing is not None:
+                    IdempotencyKey.objects.filter(pk=existing.pk).delete()
+                record = IdempotencyKey.objects.create(user=sender, key=key,
+                                                       request_hash=digest)
+                message = send_message(conversation_id=conversation_id, sender=sender,
+                                       body=body)
+                IdempotencyKey.objects.filter(pk=record.pk).update(message=message)
+            return message, True
+        except IntegrityError:
+            continue  # another request with this key won: read its result
+    raise IdempotencyKeyReused("This Idempotency-Key is being used by another request.")
+
+
 def edit_message(message: Message, body: str) -> Message:
-    """Replace a message's body and record when it was edited."""
-    message.message_body = body
-    message.edited_at = timezone.now()
-    message.save(update_fields=["message_body", "edited_at"])
+    """Replace a message's body, keeping the previous one in its history."""
+    if message.deleted_at is not None:
+        raise MessageDeleted()
+    if body == message.message_body:
+        return message
+    now = timezone.now()
+    with transaction.atomic():
+        MessageEdit.objects.create(message=message, message_body=message.message_body,
+                                   written_at=message.edited_at or message.sent_at,
+                                   replaced_at=now)
+        message.message_body = body
+        message.edited_at = now
+        message.save(update_fields=["message_body", "edited_at"])
     return message
 
 
 def delete_message(message: Message) -> None:
-    """Delete a message."""
-    message.delete()
+    """Soft-delete a message: blank its body and history, keep its seq.
+
+    Deleting again changes nothing.
+    """
+    if message.deleted_at is not None:
+        return
+    with transaction.atomic():
+        MessageEdit.objects.filter(message=message).delete()
+        message.message_body = ""
+        message.deleted_at = timezone.now()
+        message.save(update_fields=["message_body", "deleted_at"])
+
+
+def mark_read(conversation: Conversation, user, seq: int) -> int:
+    """Move user's read marker in a conversation forward to seq; return it.
+
+    A marker never moves back (an older seq leaves it where it is); a seq
+    beyond the newest message is refused.  ``read`` is published when the
+    marker moved.
+    """
+    if seq > conversation.last_seq:
+        raise ValidationError({"seq": [f"The newest message is {conversation.last_seq}."]},
+                              code="beyond_last_seq")
+    markers = ReadMarker.objects.filter(conversation=conversation, user=user)
+    with transaction.atomic():
+        moved = markers.filter(last_read_seq__lt=seq).update(last_read_seq=seq)
+        if not moved and not markers.exists():
+            try:
+                with transaction.atomic():
+                    ReadMarker.objects.create(conversation=conversation, user=user,
+                                              last_read_seq=seq)
+                moved = 1
+            except IntegrityError:
+                moved = markers.filter(last_read_seq__lt=seq).update(last_read_seq=seq)
+        current = markers.values_list("last_read_seq", flat=True).first() or 0
+        if moved:
+            events.publish_conversation(conversation.pk, {
+                "type": "read", "conversation": str(conversation.pk),
+                "user_id": str(user.pk), "last_read_seq": current})
+    return current
 
 
 def create_conversation(*, creator, users, title: str = ""):
@@ -76,8 +191,15 @@ def rename_conversation(conversation: Conversation, title: str) -> Conversation:
 
 
 def delete_conversation(conversation: Conversation) -> None:
-    """Delete a conversation with its messages."""
-    conversation.delete()
+    """Delete a conversation with its messages; its members are told."""
+    with transaction.atomic():
+        members = [str(pk) for pk in conversation.participants.values_list("pk", flat=True)]
+        event = {"type": "conversation.updated", "conversation": str(conversation.pk),
+                 "participants": [], "added": [], "removed": sorted(members), "deleted": True}
+        for user_id in members:
+            events.publish_membership(user_id, conversation.pk, "leave",
+                                      conversation.last_seq, event)
+        conversation.delete()
 
 
 def add_participants(conversation: Conversation, users) -> Conversation:

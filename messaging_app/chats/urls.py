@@ -3,7 +3,8 @@ from django.urls import path, include
 from rest_framework import routers
 from rest_framework_nested.routers import NestedDefaultRouter
 
-from .views import ConversationMessageViewSet, ConversationViewSet, MessageViewSet, UserViewSet
+from .views import (ConversationMessageViewSet, ConversationViewSet, MessageViewSet,
+                    UserViewSet, WebSocketTicketView)
 
 router = routers.DefaultRouter()
 router.register(r"users", UserViewSet, basename="user")
@@ -15,6 +16,7 @@ conversations_router.register(r"messages", ConversationMessageViewSet,
                               basename="conversation-messages")
 
 urlpatterns = [
+    path("ws-ticket/", WebSocketTicketView.as_view(), name="ws-ticket"),
     path("", include(router.urls)),
     path("", include(conversations_router.urls)),
 ]

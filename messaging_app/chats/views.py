@@ -4,8 +4,14 @@ Writes go through ``chats.services``; the views choose querysets,
 serializers and permissions.  Lists cost a fixed number of queries whatever
 their length (``chats/tests/test_queries.py`` holds the numbers).
 """
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_schema,
@@ -13,17 +19,21 @@ from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_sch
 from rest_framework import viewsets, status, filters
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from . import services
 from .filters import MessageFilter, MessageFilterBackend
-from .models import Conversation, Message, User
+from .models import Conversation, Message, ReadMarker, User, WebSocketTicket
 from .pagination import MessageCursorPagination, MessagePagination
 from .permissions import IsParticipantOfConversation, membership
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
-                          ConversationUpdateSerializer, MeSerializer, MessageSerializer,
-                          ParticipantsSerializer, UserRegistrationSerializer, UserSerializer)
+                          ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
+                          MessageSerializer, ParticipantsSerializer, ReadSerializer,
+                          ReadStateSerializer, UserRegistrationSerializer, UserSerializer,
+                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
 from .throttles import SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -108,7 +118,15 @@ def attach_participants(conversations) -> None:
 # Columns a message response needs: loading the sender's password hash,
 # flags and dates for every row would only cost time.
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
-                  *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
+                  "seq", "deleted_at", *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
+
+
+def with_read_marker(queryset, user):
+    """Annotate ``my_last_read_seq`` (the user's read marker) in the same query."""
+    marker = (ReadMarker.objects.filter(conversation_id=OuterRef("pk"), user_id=user.pk)
+              .values("last_read_seq")[:1])
+    return queryset.annotate(my_last_read_seq=Coalesce(
+        Subquery(marker, output_field=models.BigIntegerField()), Value(0)))
 
 
 @extend_schema_view(
@@ -145,10 +163,15 @@ class ConversationViewSet(viewsets.ModelViewSet):
             # Scoped to the requester; detail routes see every conversation
             # so that an outsider gets 403 (from the permission), not 404.
             # Participants are attached per page by paginate_queryset.
-            return CONVERSATIONS_WITH_LAST_MESSAGE.filter(participants=self.request.user)
+            return with_read_marker(
+                CONVERSATIONS_WITH_LAST_MESSAGE.filter(participants=self.request.user),
+                self.request.user)
+        if self.action == "read":
+            return Conversation.objects.all()
         queryset = Conversation.objects.prefetch_related(
             Prefetch("participants", queryset=User.objects.only(*PUBLIC_USER_FIELDS)))
         if self.action == "retrieve":
+            queryset = with_read_marker(queryset, self.request.user)
             recent = (Message.objects.select_related("sender")
                       .order_by("-sent_at", "-message_id")[:ConversationDetailSerializer.RECENT])
             queryset = queryset.prefetch_related(
@@ -217,10 +240,33 @@ class ConversationViewSet(viewsets.ModelViewSet):
         services.remove_participant(conversation, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(summary="Mark messages read up to a seq",
+                   description="Moves your read marker forward to `seq` (never back; a "
+                               "smaller value leaves it). Members get a `read` event.",
+                   request=ReadSerializer, responses=ReadStateSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        conversation = self.get_object()
+        serializer = ReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        last_read = services.mark_read(conversation, request.user,
+                                       serializer.validated_data["seq"])
+        return Response({"conversation_id": str(conversation.pk),
+                         "last_seq": conversation.last_seq, "last_read_seq": last_read,
+                         "unread_count": max(0, conversation.last_seq - last_read)})
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Any string up to 255 characters. Retrying a send with the same key within "
+                "24 hours returns the message it created (200) instead of sending again; "
+                "the same key with a different body or conversation is a 422.")
+
 
 @extend_schema_view(
     list=extend_schema(summary="Messages in your conversations"),
-    create=extend_schema(summary="Send a message (conversation in the body)"),
+    create=extend_schema(summary="Send a message (conversation in the body)",
+                         parameters=[IDEMPOTENCY_KEY]),
     update=extend_schema(summary="Edit your message", request=ConversationMessageSerializer,
                          responses=ConversationMessageSerializer),
     partial_update=extend_schema(summary="Edit your message",
@@ -285,17 +331,30 @@ class MessageViewSet(viewsets.ModelViewSet):
             return Response({"detail": IsParticipantOfConversation.message,
                              "code": IsParticipantOfConversation.code},
                             status=status.HTTP_403_FORBIDDEN)
-        self.perform_create(serializer)
-        return Response(serializer.data, status=status.HTTP_201_CREATED)
+        created = self.perform_create(serializer)
+        return Response(serializer.data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer) -> bool:
+        """Send; with an ``Idempotency-Key`` header, at most once per key.
+
+        Return False when the key had already sent this message.
+        """
         if self.nested:
             conversation_id = self.kwargs["conversation_pk"]
         else:
             conversation_id = serializer.validated_data["conversation"].pk
-        serializer.instance = services.send_message(
-            conversation_id=conversation_id, sender=self.request.user,
-            body=serializer.validated_data["message_body"])
+        body = serializer.validated_data["message_body"]
+        key = self.request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            serializer.instance = services.send_message(
+                conversation_id=conversation_id, sender=self.request.user, body=body)
+            return True
+        if len(key) > 255:
+            raise ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        serializer.instance, created = services.send_message_once(
+            conversation_id=conversation_id, sender=self.request.user, body=body, key=key)
+        return created
 
     def perform_update(self, serializer):
         serializer.instance = services.edit_message(
@@ -304,6 +363,55 @@ class MessageViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_message(instance)
+
+    @extend_schema(summary="A message's edit history",
+                   description="The current body and every previous one, oldest first. "
+                               "Deleting a message clears its history.",
+                   responses=MessageHistorySerializer)
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        message = self.get_object()
+        return Response(MessageHistorySerializer({
+            "message_id": message.pk, "seq": message.seq,
+            "message_body": message.message_body, "edited_at": message.edited_at,
+            "deleted_at": message.deleted_at,
+            "edits": list(message.edits.order_by("replaced_at", "id")),
+        }).data)
+
+
+class WebSocketTicketView(APIView):
+    """``POST /api/ws-ticket/``: a single-use ticket for ``/ws/events/``."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Get a WebSocket ticket",
+        description=(
+            "Returns a random ticket, valid once for "
+            f"{WebSocketTicket.TTL_SECONDS} seconds, to open `/ws/events/?ticket=...`. "
+            "`since` maps conversation ids to the last `seq` you saw: the socket first "
+            "replays every later message, in order, then goes live. Events (JSON): "
+            "`message.created`, `message.updated`, `message.deleted` "
+            "(`{type, conversation, seq, message}`), `conversation.updated` "
+            "(`{type, conversation, participants, added, removed}`), `read` "
+            "(`{type, conversation, user_id, last_read_seq}`), `typing` "
+            "(`{type, conversation, user_id}`; send `{type: typing, conversation}`, "
+            "rate-limited) and `ready` after the replay."),
+        request=WebSocketTicketRequestSerializer,
+        responses={201: WebSocketTicketSerializer})
+    def post(self, request):
+        serializer = WebSocketTicketRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        now = timezone.now()
+        WebSocketTicket.objects.filter(expires_at__lt=now).delete()
+        ticket = secrets.token_urlsafe(32)
+        WebSocketTicket.objects.create(
+            digest=hashlib.sha256(ticket.encode()).hexdigest(), user=request.user,
+            since=serializer.validated_data["since"],
+            expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS))
+        return Response({"ticket": ticket, "expires_in": WebSocketTicket.TTL_SECONDS,
+                         "url": f"/ws/events/?ticket={ticket}"},
+                        status=status.HTTP_201_CREATED)
 
 
 CURSOR_PARAMETERS = [
@@ -321,11 +429,12 @@ CONVERSATION_PK = OpenApiParameter("conversation_pk", OpenApiTypes.UUID, OpenApi
 @extend_schema_view(
     list=extend_schema(summary="A conversation's history",
                        parameters=[CONVERSATION_PK, *CURSOR_PARAMETERS]),
-    create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK]),
+    create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK, IDEMPOTENCY_KEY]),
     retrieve=extend_schema(parameters=[CONVERSATION_PK]),
     update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),
+    history=extend_schema(parameters=[CONVERSATION_PK]),
 )
 class ConversationMessageViewSet(MessageViewSet):
     """``/api/conversations/{conversation_pk}/messages/``: MessageViewSet, nested.

@@ -1,8 +1,28 @@
-"""ASGI entry point (HTTP only for now; WebSocket routing is the real-time step)."""
+"""ASGI entry point: HTTP goes to Django, WebSockets to the Channels consumers.
+
+Serve it with ``python manage.py runserver`` (daphne's runserver, for
+development) or in production with
+``daphne -b 127.0.0.1 -p 8000 messaging_app.asgi:application`` or
+``uvicorn messaging_app.asgi:application --host 127.0.0.1 --port 8000 --workers 2``
+(several processes need ``REDIS_URL`` so they share the channel layer).
+WebSockets authenticate with a single-use ticket from an authenticated
+request, never with cookies, so a foreign page cannot open one on a user's
+behalf: no Origin check is applied (non-browser clients send none).
+"""
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messaging_app.settings")
 
-application = get_asgi_application()
+# Django must be set up before the consumers (and their models) import.
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from chats.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter({
+    "http": django_application,
+    "websocket": URLRouter(websocket_urlpatterns),
+})

@@ -10,14 +10,16 @@ read here and nowhere else (see ``.env.example``):
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names.
 - ``DATABASE_URL``: any dj-database-url URL; default is SQLite in WAL mode
   at ``db.sqlite3`` beside ``manage.py``.
-- ``REDIS_URL``: when set, the cache (throttle counters) lives in Redis, so
-  every server process shares the same limits.
+- ``REDIS_URL``: when set, the cache (throttle counters) and the Channels
+  layer (WebSocket delivery) live in Redis, so every server process shares
+  the same limits and delivers each other's events.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
 """
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +52,8 @@ else:
     ALLOWED_HOSTS = []
 
 INSTALLED_APPS = [
+    # First, so that runserver is daphne's: it serves HTTP and WebSockets.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "channels",
     "chats",
 ]
 
@@ -111,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     })
+    # Tests use a file, not SQLite's default in-memory database: concurrency
+    # tests write from several threads and end-to-end tests from server
+    # processes, which all need to see the same data.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"messaging_test_{os.getpid()}.sqlite3")}
 
 AUTH_USER_MODEL = "chats.User"
 
@@ -130,6 +140,16 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Channels: in-process delivery by default (one server process); with
+# REDIS_URL several processes or machines share delivery through Redis.
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Seconds a WebSocket must wait between two typing notices for one conversation.
+TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -78,10 +78,14 @@ class MessageValidationTests(ChatTestCase):
         self.assertIsNotNone(self.message.edited_at)
         self.assertEqual(self.message.conversation_id, self.conversation.pk)
 
-    def test_delete_by_sender_removes_the_message(self):
+    def test_delete_by_sender_blanks_the_message(self):
+        # Soft delete (issue 7): the body goes, the message keeps its seq.
         url = reverse("message-detail", args=[self.message.pk])
         self.assertEqual(self.as_user(self.alice).delete(url).status_code, 204)
-        self.assertFalse(Message.objects.filter(pk=self.message.pk).exists())
+        self.message.refresh_from_db()
+        self.assertEqual(self.message.message_body, "")
+        self.assertIsNotNone(self.message.deleted_at)
+        self.assertEqual(self.message.seq, 1)
 
 
 class ConversationValidationTests(ChatTestCase):

@@ -1,0 +1,182 @@
+"""The WebSocket endpoint ``/ws/events/``: one socket per client session.
+
+Connect with ``?ticket=<ticket from POST /api/ws-ticket/>``.  A missing,
+unknown, expired or already used ticket is refused during the handshake
+(HTTP 403).  The consumer then joins the group of each of the user's
+conversations and of the user, replays the messages after the ``since``
+positions the ticket carries, sends ``ready`` and goes live.
+
+Gap-free delivery: per conversation the consumer remembers the last ``seq``
+it delivered.  A ``message.created`` it has already delivered is dropped;
+one that skips numbers (two sends committing and publishing in a different
+order than their seqs) first fetches the missing ones from the database.
+A seq is only visible once every smaller one has committed (they are
+assigned under the conversation's row lock), so the fetch never misses.
+"""
+import hashlib
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from .events import conversation_group, message_event, user_group
+from .models import Conversation, Message, WebSocketTicket
+
+REPLAY_BATCH = 500
+
+
+@database_sync_to_async
+def consume_ticket(ticket: str):
+    """Return ``(user, since)`` for a valid ticket, deleting it; else None."""
+    if not ticket or len(ticket) > 200:
+        return None
+    digest = hashlib.sha256(ticket.encode()).hexdigest()
+    row = (WebSocketTicket.objects.select_related("user")
+           .filter(digest=digest, expires_at__gt=timezone.now()).first())
+    if row is None or not row.user.is_active:
+        return None
+    # Whoever deletes the row owns the ticket: two concurrent uses, one wins.
+    deleted, _ = WebSocketTicket.objects.filter(pk=row.pk).delete()
+    if deleted != 1:
+        return None
+    return row.user, row.since or {}
+
+
+@database_sync_to_async
+def conversation_positions(user) -> dict:
+    """The user's conversations and their current last seq."""
+    return {str(pk): seq for pk, seq in
+            Conversation.objects.filter(participants=user).values_list("pk", "last_seq")}
+
+
+@database_sync_to_async
+def messages_after(conversation_id: str, after: int, upto=None) -> list:
+    """message.created events for seq in (after, upto], in order."""
+    queryset = (Message.objects.filter(conversation_id=conversation_id, seq__gt=after)
+                .select_related("sender").order_by("seq"))
+    if upto is not None:
+        queryset = queryset.filter(seq__lte=upto)
+    return [message_event("message.created", m) for m in queryset[:REPLAY_BATCH]]
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    """Delivers a user's conversation events and relays typing notices."""
+
+    async def connect(self):
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        found = await consume_ticket((query.get("ticket") or [""])[0])
+        if found is None:
+            await self.close(code=4401)
+            return
+        self.user, since = found
+        self.delivered = {}  # conversation id -> last seq delivered
+        self.last_typing = {}
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        # Join the groups before reading positions: anything committed after
+        # the read is then published to us, anything before is in the read.
+        positions = await conversation_positions(self.user)
+        for conversation_id in positions:
+            await self.channel_layer.group_add(conversation_group(conversation_id),
+                                               self.channel_name)
+        await self.accept()
+        for conversation_id, last_seq in positions.items():
+            start = since.get(conversation_id)
+            if start is None or start >= last_seq:
+                self.delivered[conversation_id] = last_seq
+            else:
+                self.delivered[conversation_id] = start
+                await self.catch_up(conversation_id)
+        await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
+
+    async def disconnect(self, code):
+        if not hasattr(self, "delivered"):
+            return
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        for conversation_id in list(self.delivered):
+            await self.channel_layer.group_discard(conversation_group(conversation_id),
+                                                   self.channel_name)
+
+    async def catch_up(self, conversation_id: str, upto=None) -> None:
+        """Send every message after the delivered seq (up to upto), in order."""
+        while conversation_id in self.delivered:
+            after = self.delivered[conversation_id]
+            batch = await messages_after(conversation_id, after, upto)
+            for event in batch:
+                await self.send_json(event)
+                self.delivered[conversation_id] = event["seq"]
+            if len(batch) < REPLAY_BATCH:
+                return
+
+    # Channel-layer handlers ("type": "chat.event" / "chat.membership").
+
+    async def chat_event(self, message):
+        event = message["event"]
+        conversation_id = event["conversation"]
+        if conversation_id not in self.delivered:
+            return  # not (or no longer) a member
+        kind = event["type"]
+        if kind == "message.created":
+            seq = event["seq"]
+            if seq <= self.delivered[conversation_id]:
+                return  # already delivered (replay, or gap fill)
+            if seq > self.delivered[conversation_id] + 1:
+                await self.catch_up(conversation_id, upto=seq - 1)
+            self.delivered[conversation_id] = seq
+        elif kind == "typing":
+            if event.get("origin") == self.channel_name:
+                return
+            event = {k: v for k, v in event.items() if k != "origin"}
+        elif kind == "conversation.updated":
+            me = str(self.user.pk)
+            if me in event.get("added", ()) or me in event.get("removed", ()):
+                return  # this user hears of it through chat.membership
+        await self.send_json(event)
+
+    async def chat_membership(self, message):
+        conversation_id = message["conversation"]
+        group = conversation_group(conversation_id)
+        if message["action"] == "join":
+            if conversation_id not in self.delivered:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.delivered[conversation_id] = message["last_seq"]
+                await self.send_json(message["event"])
+                await self.catch_up(conversation_id)
+                return
+        elif conversation_id in self.delivered:
+            del self.delivered[conversation_id]
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.send_json(message["event"])
+
+    # Messages from the client.
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "typing":
+            await self.typing(str(content.get("conversation", "")))
+        else:
+            await self.send_json({"type": "error", "code": "unknown_type",
+                                  "detail": "Send {\"type\": \"typing\", \"conversation\": id} "
+                                            "or {\"type\": \"ping\"}."})
+
+    async def typing(self, conversation_id: str) -> None:
+        if conversation_id not in self.delivered:
+            await self.send_json({"type": "error", "code": "not_participant",
+                                  "conversation": conversation_id})
+            return
+        now = time.monotonic()
+        interval = getattr(settings, "TYPING_MIN_INTERVAL", 2.0)
+        if now - self.last_typing.get(conversation_id, -interval) < interval:
+            await self.send_json({"type": "error", "code": "rate_limited",
+                                  "conversation": conversation_id,
+                                  "retry_after": interval})
+            return
+        self.last_typing[conversation_id] = now
+        await self.channel_layer.group_send(conversation_group(conversation_id), {
+            "type": "chat.event",
+            "event": {"type": "typing", "conversation": conversation_id,
+                      "user_id": str(self.user.pk), "origin": self.channel_name}})

@@ -1,0 +1,65 @@
+"""Publishing real-time events to WebSocket consumers through the channel layer.
+
+Every function here only schedules: the event goes out after the current
+transaction commits (``transaction.on_commit``), so a client never hears of
+a message it could not read yet, and a rolled-back send is never announced.
+Outside a transaction the event goes out at once.
+
+Groups: ``conv.<conversation_id>`` holds the consumers of every member of a
+conversation; ``user.<user_id>`` holds one user's consumers (membership
+changes reach them there, including for conversations they just joined).
+"""
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def conversation_group(conversation_id) -> str:
+    """The group of a conversation's connected members."""
+    return f"conv.{conversation_id}"
+
+
+def user_group(user_id) -> str:
+    """The group of one user's connections."""
+    return f"user.{user_id}"
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # noqa: BLE001 - delivery must not break a committed write
+        logger.exception("could not publish to %s", group)
+
+
+def publish_conversation(conversation_id, event: dict) -> None:
+    """After commit, send event to every connected member of a conversation."""
+    group = conversation_group(conversation_id)
+    transaction.on_commit(lambda: _send(group, {"type": "chat.event", "event": event}))
+
+
+def publish_membership(user_id, conversation_id, action: str, last_seq: int,
+                       event: dict) -> None:
+    """After commit, tell one user's consumers to join or leave a conversation.
+
+    ``last_seq`` is the conversation's seq when the membership changed: a
+    joining consumer delivers every message after it.  ``event`` (a
+    ``conversation.updated``) is forwarded to the user.
+    """
+    group = user_group(user_id)
+    message = {"type": "chat.membership", "action": action,
+               "conversation": str(conversation_id), "last_seq": last_seq, "event": event}
+    transaction.on_commit(lambda: _send(group, message))
+
+
+def message_event(kind: str, message) -> dict:
+    """A ``message.created`` / ``message.updated`` / ``message.deleted`` event."""
+    from .serializers import MessageSerializer
+    return {"type": kind, "conversation": str(message.conversation_id), "seq": message.seq,
+            "message": MessageSerializer(message).data}
