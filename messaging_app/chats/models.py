@@ -160,11 +160,21 @@ class Message(models.Model):
         return f"{self.sender_id}: {self.message_body[:40]}"
 
     def save(self, *args, **kwargs):
+        """Insert with the next ``seq`` of the conversation.
+
+        With ``sent_at`` left None the time is taken after the seq is
+        allocated (under the row lock), so ``(sent_at, message_id)`` order and
+        ``seq`` order agree however many senders race; ``send_message`` does
+        this.  A ``sent_at`` given explicitly is kept.
+        """
         if self._state.adding and self.seq is None:
-            with transaction.atomic(using=kwargs.get("using")):
-                self.seq = allocate_seq(self.conversation_id, 1, touch_at=self.sent_at)
+            with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+                touched = self.sent_at or timezone.now()
+                self.seq = allocate_seq(self.conversation_id, 1, touch_at=touched)
                 if self.seq is None:
                     raise Conversation.DoesNotExist("No conversation has this id.")
+                if self.sent_at is None:
+                    self.sent_at = timezone.now()
                 return super().save(*args, **kwargs)
         return super().save(*args, **kwargs)
 

@@ -44,8 +44,9 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
     Raise NotFound if the conversation does not exist.
     """
     with transaction.atomic():
+        # sent_at=None: Message.save stamps it once the seq is allocated.
         message = Message(conversation_id=conversation_id, sender=sender,
-                          message_body=body, sent_at=timezone.now())
+                          message_body=body, sent_at=None)
         try:
             message.save(force_insert=True)
         except Conversation.DoesNotExist:

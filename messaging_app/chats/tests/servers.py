@@ -1,0 +1,102 @@
+"""Start and stop real ASGI server processes on the test database (for E2E tests)."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+MODULE_DIR = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """A DATABASE_URL naming the database this test run uses."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    if connection.vendor == "postgresql":
+        auth = quote(db["USER"] or "")
+        if db.get("PASSWORD"):
+            auth += ":" + quote(db["PASSWORD"])
+        return (f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+                f"{db['NAME']}")
+    raise RuntimeError(f"no server support for {connection.vendor}")
+
+
+def redis_url_for_tests():
+    """REDIS_URL_FOR_TESTS, else the local Redis if it answers; None without one."""
+    url = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001 - any failure means "no Redis here"
+        if os.environ.get("REDIS_URL_FOR_TESTS"):
+            raise
+        return None
+    return url
+
+
+class Server:
+    """``uvicorn messaging_app.asgi:application`` on a free port of 127.0.0.1."""
+
+    def __init__(self, redis_url=None):
+        self.port = free_port()
+        env = {**os.environ,
+               "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+               "DATABASE_URL": test_database_url(),
+               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+               "DJANGO_CONN_MAX_AGE": "0",
+               "DJANGO_DEBUG": "0",
+               "DJANGO_SECURE_COOKIES": "0",
+               **{f"DJANGO_THROTTLE_{k}": "off" for k in ("ANON", "USER", "SEND")}}
+        env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--no-access-log"],
+            cwd=MODULE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.wait_ready()
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited: " + self.process.stderr.read().decode())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server on port {self.port} did not start in {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stderr.close()
