@@ -10,6 +10,20 @@ def number_existing_messages(apps, schema_editor):
     """Give existing messages seq 1..n per conversation, in history order."""
     Conversation = apps.get_model("chats", "Conversation")
     Message = apps.get_model("chats", "Message")
+    connection = schema_editor.connection
+    if connection.vendor in ("sqlite", "postgresql"):
+        # One statement each (UPDATE ... FROM with a window function).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE chats_message SET seq = r.rn FROM ("
+                " SELECT message_id AS id, ROW_NUMBER() OVER ("
+                "  PARTITION BY conversation_id ORDER BY sent_at, message_id) AS rn"
+                " FROM chats_message) AS r WHERE r.id = chats_message.message_id")
+            cursor.execute(
+                "UPDATE chats_conversation SET last_seq = COALESCE((SELECT MAX(seq)"
+                " FROM chats_message WHERE chats_message.conversation_id ="
+                " chats_conversation.conversation_id), 0)")
+        return
     for conversation in Conversation.objects.all().iterator():
         ids = list(Message.objects.filter(conversation=conversation)
                    .order_by("sent_at", "message_id").values_list("pk", flat=True))
