@@ -144,8 +144,12 @@ else:
 # Channels: in-process delivery by default (one server process); with
 # REDIS_URL several processes or machines share delivery through Redis.
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [REDIS_URL]}}}
+    # socket_timeout=None: redis-py 8 defaults to 5 s, which aborts the
+    # layer's blocking BZPOPMIN on any socket idle for 5 s and drops it
+    # (django/channels_redis#422); chats/tests/test_e2e.py idles past it.
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # Seconds a WebSocket must wait between two typing notices for one conversation.

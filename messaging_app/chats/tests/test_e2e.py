@@ -3,6 +3,7 @@ with the ``websockets`` client.  The scale-out test runs two processes sharing
 the Redis channel layer (REDIS_URL_FOR_TESTS, else redis://127.0.0.1:6379/15
 when it answers; skipped without Redis)."""
 import json
+import time
 
 import requests
 from django.test import TransactionTestCase
@@ -15,6 +16,7 @@ from .base import make_conversation, make_user
 from .servers import Server, redis_url_for_tests
 
 TIMEOUT = 5
+IDLE_SECONDS = 6
 
 
 class LiveClient:
@@ -116,6 +118,9 @@ class ScaleOutTests(TransactionTestCase):
         bob = LiveClient(second, self.bob)
         with alice.socket() as ws:
             self.assertEqual(receive(ws)["type"], "ready")
+            # Idle longer than redis-py 8's default 5 s socket timeout, which
+            # would break the layer's blocking read (settings turn it off).
+            time.sleep(IDLE_SECONDS)
             for i in range(3):
                 self.assertEqual(bob.send(self.conversation, f"via B {i}").status_code, 201)
             got = [receive(ws) for _ in range(3)]
