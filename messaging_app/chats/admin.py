@@ -47,7 +47,9 @@ class ConversationAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """Messages, searchable by body and sender."""
 
-    list_display = ("message_id", "sender", "conversation", "short_body", "sent_at", "edited_at")
+    list_display = ("message_id", "sender", "conversation", "seq", "short_body", "sent_at",
+                    "edited_at", "deleted_at")
+    readonly_fields = ("seq", "deleted_at")
     list_filter = ("sent_at",)
     search_fields = ("message_body", "sender__username", "conversation__conversation_id")
     list_select_related = ("sender", "conversation")

@@ -147,9 +147,14 @@ if REDIS_URL:
     # socket_timeout=None: redis-py 8 defaults to 5 s, which aborts the
     # layer's blocking BZPOPMIN on any socket idle for 5 s and drops it
     # (django/channels_redis#422); chats/tests/test_e2e.py idles past it.
+    # max_connections: redis-py's pool refuses (MaxConnectionsError) beyond
+    # its default 100 instead of waiting; 200 sockets connecting at once
+    # (bench/bench_realtime.py) each run group_add concurrently.
     CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]}}}
+        "CONFIG": {"hosts": [{
+            "address": REDIS_URL, "socket_timeout": None,
+            "max_connections": int(os.environ.get("DJANGO_REDIS_MAX_CONNECTIONS", "1000"))}]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # Seconds a WebSocket must wait between two typing notices for one conversation.

@@ -55,8 +55,11 @@ class PostmanCollectionTests(APITestCase):
                             HTTP_AUTHORIZATION="Bearer " + fill(auth["bearer"][0]["value"]))
                     url = fill(request["url"]["raw"])
                     body = fill(request["body"]["raw"]) if "body" in request else None
+                    headers = {"HTTP_" + h["key"].upper().replace("-", "_"): fill(h["value"])
+                               for h in request.get("header", [])
+                               if h["key"].lower() != "content-type"}
                     response = getattr(client, request["method"].lower())(
-                        url, body, content_type="application/json")
+                        url, body, content_type="application/json", **headers)
                     script = "\n".join(e["script"]["exec"][i] for e in item.get("event", [])
                                        for i in range(len(e["script"]["exec"])))
                     expected = [int(code) for code in STATUS.findall(script)]
