@@ -24,9 +24,17 @@ def message_saved(sender, instance, created, **kwargs):
 
 @receiver(m2m_changed, sender=Conversation.participants.through)
 def participants_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if reverse or action not in ("post_add", "post_remove") or not pk_set:
+    if action not in ("post_add", "post_remove") or not pk_set:
         return
-    conversation_id = instance.pk
+    if reverse:  # user.conversations.add(...): one change per conversation
+        for conversation_id in pk_set:
+            announce_membership(conversation_id, action, {instance.pk})
+    else:
+        announce_membership(instance.pk, action, pk_set)
+
+
+def announce_membership(conversation_id, action, pk_set):
+    """Publish conversation.updated and tell each added or removed user."""
     row = (Conversation.objects.filter(pk=conversation_id)
            .values_list("last_seq", flat=True).first())
     last_seq = row or 0

@@ -154,9 +154,13 @@ if REDIS_URL:
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {"hosts": [{
             "address": REDIS_URL, "socket_timeout": None,
-            "max_connections": int(os.environ.get("DJANGO_REDIS_MAX_CONNECTIONS", "1000"))}]}}}
+            "max_connections": int(os.environ.get("DJANGO_REDIS_MAX_CONNECTIONS", "1000"))}],
+            "capacity": 1000}}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": 1000}}}
+# capacity: events queued per socket before the layer drops new ones (default 100).  A
+# dropped message.created is repaired by the consumer's gap fill on the next one.
 # Seconds a WebSocket must wait between two typing notices for one conversation.
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
 
@@ -258,5 +262,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     # 4xx answers are the point of many tests; keep their log lines out of the report.
-    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"},
+                # runserver (daphne) logs each request here; once is enough.
+                "django.channels.server": {"handlers": ["console"], "level": "INFO",
+                                           "propagate": False}},
 }

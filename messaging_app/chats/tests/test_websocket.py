@@ -169,6 +169,16 @@ class ConsumerTests(TransactionTestCase):
         self.assertEqual((event["type"], event["seq"]), ("message.created", 1))
         await self.asyncTearDownSockets()
 
+    async def test_adding_from_the_user_side_is_announced_too(self):
+        eve = await self.connect(self.eve)
+        await sync_to_async(self.eve.conversations.add)(self.conversation)
+        event = await eve.receive_json_from(TIMEOUT)
+        self.assertEqual((event["type"], event["conversation"], event["added"]),
+                         ("conversation.updated", self.cid, [str(self.eve.pk)]))
+        await sync_to_async(self.send)(self.bob, "welcome")
+        self.assertEqual((await eve.receive_json_from(TIMEOUT))["seq"], 1)
+        await self.asyncTearDownSockets()
+
     # Resume and ordering
 
     async def test_resume_replays_the_gap_in_order_then_goes_live(self):
