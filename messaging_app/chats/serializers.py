@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
-from .models import Conversation, Message, MessageEdit, ReadMarker, User
+from .models import Conversation, Message, MessageEdit, User, effective_read_seq
 
 
 _DATETIME = serializers.DateTimeField()
@@ -194,14 +194,14 @@ class ConversationSerializer(serializers.ModelSerializer):
         }
 
     def get_last_read_seq(self, obj) -> int:
-        """The requester's read marker: annotated by the views (no extra query),
-        else looked up; 0 without a requester or a marker."""
+        """The requester's read position (marker, or own newest message if
+        later): annotated by the views (no extra query), else looked up; 0
+        without a requester."""
         if not hasattr(obj, "my_last_read_seq"):
             request = self.context.get("request") if hasattr(self, "context") else None
             user = getattr(request, "user", None)
             obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
-                ReadMarker.objects.filter(conversation=obj, user=user)
-                .values_list("last_read_seq", flat=True).first() or 0)
+                effective_read_seq(obj.pk, user.pk))
         return obj.my_last_read_seq or 0
 
     def get_unread_count(self, obj) -> int:

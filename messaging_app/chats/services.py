@@ -13,7 +13,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from . import events
-from .models import Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker
+from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
+                     effective_read_seq)
 
 
 class IdempotencyKeyReused(APIException):
@@ -39,8 +40,9 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
     last_seq + 1, last_activity_at = now RETURNING last_seq``: the row lock
     it takes queues concurrent sends to one conversation, so each gets the
     next ``seq`` and a ``sent_at`` no earlier than the previous one.  The
-    sender's read marker moves to the new message (one upsert), and
-    ``message.created`` is published after commit (``chats.signals``).
+    sender has read their own message without a marker write (see
+    ``effective_read_seq``); ``message.created`` is published after commit
+    (``chats.signals``).
     Raise NotFound if the conversation does not exist.
     """
     with transaction.atomic():
@@ -51,12 +53,6 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
             message.save(force_insert=True)
         except Conversation.DoesNotExist:
             raise NotFound("No conversation has this id.") from None
-        # Under the row lock this seq is the newest, so setting the marker
-        # to it can only move it forward.
-        ReadMarker.objects.bulk_create(
-            [ReadMarker(conversation_id=conversation_id, user=sender, last_read_seq=message.seq)],
-            update_conflicts=True, unique_fields=["conversation", "user"],
-            update_fields=["last_read_seq"])
     return message
 
 
@@ -131,11 +127,12 @@ def delete_message(message: Message) -> None:
 
 
 def mark_read(conversation: Conversation, user, seq: int) -> int:
-    """Move user's read marker in a conversation forward to seq; return it.
+    """Move user's read marker in a conversation forward to seq.
 
     A marker never moves back (an older seq leaves it where it is); a seq
     beyond the newest message is refused.  ``read`` is published when the
-    marker moved.
+    marker moved.  Return the effective read position (the marker, or the
+    user's own newest message if later).
     """
     if seq > conversation.last_seq:
         raise ValidationError({"seq": [f"The newest message is {conversation.last_seq}."]},
@@ -151,7 +148,7 @@ def mark_read(conversation: Conversation, user, seq: int) -> int:
                 moved = 1
             except IntegrityError:
                 moved = markers.filter(last_read_seq__lt=seq).update(last_read_seq=seq)
-        current = markers.values_list("last_read_seq", flat=True).first() or 0
+        current = effective_read_seq(conversation.pk, user.pk)
         if moved:
             events.publish_conversation(conversation.pk, {
                 "type": "read", "conversation": str(conversation.pk),

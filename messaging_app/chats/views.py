@@ -9,8 +9,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +24,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .filters import MessageFilter, MessageFilterBackend
-from .models import Conversation, Message, ReadMarker, User, WebSocketTicket
+from .models import Conversation, Message, User, WebSocketTicket, effective_read_seq
 from .pagination import MessageCursorPagination, MessagePagination
 from .permissions import IsParticipantOfConversation, membership
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
@@ -122,11 +121,8 @@ MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "e
 
 
 def with_read_marker(queryset, user):
-    """Annotate ``my_last_read_seq`` (the user's read marker) in the same query."""
-    marker = (ReadMarker.objects.filter(conversation_id=OuterRef("pk"), user_id=user.pk)
-              .values("last_read_seq")[:1])
-    return queryset.annotate(my_last_read_seq=Coalesce(
-        Subquery(marker, output_field=models.BigIntegerField()), Value(0)))
+    """Annotate ``my_last_read_seq`` (the user's read position) in the same query."""
+    return queryset.annotate(my_last_read_seq=effective_read_seq(OuterRef("pk"), user.pk))
 
 
 @extend_schema_view(

@@ -85,9 +85,8 @@ class QueryCountTests(ChatTestCase):
         self.assertEqual(one, fifty)
         writes = [q["sql"] for q in self.captured(client, url)
                   if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
-        # user lookup, membership, conversation UPDATE (row lock, next seq),
-        # message INSERT, sender's read-marker upsert (issue 7 added the last)
-        self.assertEqual(len(writes), 5, writes)
+        # user lookup, membership, conversation UPDATE (row lock), message INSERT
+        self.assertEqual(len(writes), 4, writes)
 
     def captured(self, client, url):
         with CaptureQueriesContext(connection) as queries:

@@ -60,9 +60,14 @@ class ReadMarkerTests(ChatTestCase):
 
     def test_sending_marks_your_own_message_read(self):
         url = reverse("conversation-messages-list", args=[self.conversation.pk])
+        self.assertEqual(self.listed(self.bob)["unread_count"], 5)
         self.as_user(self.bob).post(url, {"message_body": "mine"})
-        self.assertEqual(self.listed(self.bob)["unread_count"], 0)
-        self.assertEqual(self.listed(self.alice)["unread_count"], 6)
+        self.assertEqual((self.listed(self.bob)["unread_count"],
+                          self.listed(self.bob)["last_read_seq"]), (0, 6))
+        # Alice wrote 1..5 herself (however they were stored): only Bob's is new.
+        self.assertEqual(self.listed(self.alice)["unread_count"], 1)
+        # A marker below your own newest message does not count it unread.
+        self.assertEqual(self.read(self.bob, 2).json()["last_read_seq"], 6)
 
 
 class IdempotencyTests(ChatTestCase):
