@@ -152,6 +152,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     # Messages from the client.
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = await self.decode_json(text_data) if text_data else None
+        except ValueError:
+            content = None
+        if content is None:
+            await self.send_json({"type": "error", "code": "invalid_json",
+                                  "detail": "Send JSON text frames."})
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":

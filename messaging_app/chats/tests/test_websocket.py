@@ -231,4 +231,9 @@ class ConsumerTests(TransactionTestCase):
         self.assertEqual((await eve.receive_json_from(TIMEOUT))["code"], "not_participant")
         await eve.send_json_to({"type": "ping"})
         self.assertEqual(await eve.receive_json_from(TIMEOUT), {"type": "pong"})
+        for frame in ({"text_data": "not json{"}, {"bytes_data": b"\x00"}):
+            await eve.send_to(**frame)
+            self.assertEqual((await eve.receive_json_from(TIMEOUT))["code"], "invalid_json")
+        await eve.send_json_to({"type": "dance"})
+        self.assertEqual((await eve.receive_json_from(TIMEOUT))["code"], "unknown_type")
         await self.asyncTearDownSockets()
