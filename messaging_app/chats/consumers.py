@@ -1,10 +1,15 @@
 """The WebSocket endpoint ``/ws/events/``: one socket per client session.
 
-Connect with ``?ticket=<ticket from POST /api/ws-ticket/>``.  A missing,
-unknown, expired or already used ticket is refused during the handshake
-(HTTP 403).  The consumer then joins the group of each of the user's
-conversations and of the user, replays the messages after the ``since``
-positions the ticket carries, sends ``ready`` and goes live.
+Connect with ``?ticket=<ticket from POST /api/ws-ticket/>``, or offer the
+subprotocols ``messaging.jwt, <access token>`` (``Sec-WebSocket-Protocol``
+header; the server selects ``messaging.jwt``), so that no long-lived token
+goes in a URL.  A missing, unknown, expired or already used ticket, or an
+invalid JWT, is refused during the handshake (HTTP 403).  Resume positions
+come with the ticket, or as ``?since=<conversation id>:<seq>,...``.
+
+The consumer then joins the group of each of the user's conversations and
+of the user, replays the messages after the ``since`` positions, sends
+``ready`` and goes live.
 
 Gap-free delivery: per conversation the consumer remembers the last ``seq``
 it delivered.  A ``message.created`` it has already delivered is dropped;
@@ -15,6 +20,7 @@ assigned under the conversation's row lock), so the fetch never misses.
 """
 import hashlib
 import time
+import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -45,6 +51,36 @@ def consume_ticket(ticket: str):
     return row.user, row.since or {}
 
 
+JWT_SUBPROTOCOL = "messaging.jwt"
+
+
+@database_sync_to_async
+def user_from_jwt(token: str):
+    """The active user an access token names, or None."""
+    from rest_framework_simplejwt.exceptions import TokenError
+    from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from .models import User
+    try:
+        user_id = AccessToken(token)[api_settings.USER_ID_CLAIM]
+    except (TokenError, KeyError):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def parse_since(value: str) -> dict:
+    """``<conversation id>:<seq>,...`` to a dict; malformed parts are ignored."""
+    since = {}
+    for part in value.split(",")[:1000]:
+        conversation_id, _, seq = part.partition(":")
+        try:
+            since[str(uuid.UUID(conversation_id.strip()))] = max(0, int(seq))
+        except ValueError:
+            continue
+    return since
+
+
 @database_sync_to_async
 def conversation_positions(user) -> dict:
     """The user's conversations and their current last seq."""
@@ -67,11 +103,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        found = await consume_ticket((query.get("ticket") or [""])[0])
+        subprotocols = self.scope.get("subprotocols") or []
+        subprotocol = None
+        if "ticket" not in query and len(subprotocols) == 2 \
+                and subprotocols[0] == JWT_SUBPROTOCOL:
+            user = await user_from_jwt(subprotocols[1])
+            found = None if user is None else (user, {})
+            subprotocol = JWT_SUBPROTOCOL
+        else:
+            found = await consume_ticket((query.get("ticket") or [""])[0])
         if found is None:
             await self.close(code=4401)
             return
         self.user, since = found
+        since = {**parse_since((query.get("since") or [""])[0]), **since}
         self.delivered = {}  # conversation id -> last seq delivered
         self.last_typing = {}
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
@@ -81,7 +126,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         for conversation_id in positions:
             await self.channel_layer.group_add(conversation_group(conversation_id),
                                                self.channel_name)
-        await self.accept()
+        await self.accept(subprotocol)
         for conversation_id, last_seq in positions.items():
             start = since.get(conversation_id)
             if start is None or start >= last_seq:

@@ -384,7 +384,8 @@ class WebSocketTicketView(APIView):
         summary="Get a WebSocket ticket",
         description=(
             "Returns a random ticket, valid once for "
-            f"{WebSocketTicket.TTL_SECONDS} seconds, to open `/ws/events/?ticket=...`. "
+            f"{WebSocketTicket.TTL_SECONDS} seconds, to open `/ws/events/?ticket=...` "
+            "(or offer the subprotocols `messaging.jwt, <access token>` instead). "
             "`since` maps conversation ids to the last `seq` you saw: the socket first "
             "replays every later message, in order, then goes live. Events (JSON): "
             "`message.created`, `message.updated`, `message.deleted` "

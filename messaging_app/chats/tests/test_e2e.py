@@ -83,6 +83,16 @@ class LiveServerTests(TransactionTestCase):
                 alice.socket(bad)
             self.assertEqual(caught.exception.response.status_code, 403)
 
+    def test_jwt_in_the_subprotocol_header_over_a_real_socket(self):
+        bob = LiveClient(self.server, self.bob)
+        access = get_tokens_for_user(self.alice)["access"]
+        with connect(f"{self.server.ws}/ws/events/", open_timeout=TIMEOUT,
+                     subprotocols=["messaging.jwt", access]) as ws:
+            self.assertEqual(ws.subprotocol, "messaging.jwt")
+            self.assertEqual(receive(ws)["type"], "ready")
+            bob.send(self.conversation, "hi")
+            self.assertEqual(receive(ws)["message"]["message_body"], "hi")
+
     def test_reconnect_with_since_gets_the_missed_messages(self):
         alice, bob = LiveClient(self.server, self.alice), LiveClient(self.server, self.bob)
         bob.send(self.conversation, "one")

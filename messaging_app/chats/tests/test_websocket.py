@@ -92,6 +92,28 @@ class ConsumerTests(TransactionTestCase):
         self.assertFalse(connected)
         await self.asyncTearDownSockets()
 
+    async def test_a_jwt_in_the_subprotocol_header_also_authenticates(self):
+        from chats.auth import get_tokens_for_user
+        token = await sync_to_async(get_tokens_for_user)(self.alice)
+        for i in range(2):
+            await sync_to_async(self.send)(self.bob, f"m{i + 1}")
+        socket = WebsocketCommunicator(application, f"/ws/events/?since={self.cid}:1",
+                                       subprotocols=["messaging.jwt", token["access"]])
+        self.sockets.append(socket)
+        connected, subprotocol = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        self.assertEqual(subprotocol, "messaging.jwt")
+        replay = await self.events(socket, 2)
+        self.assertEqual((replay[0]["seq"], replay[1]["type"]), (2, "ready"))
+        for bad in ("not-a-jwt", token["refresh"]):
+            with self.subTest(token=bad[:10]):
+                socket = WebsocketCommunicator(application, "/ws/events/",
+                                               subprotocols=["messaging.jwt", bad])
+                self.sockets.append(socket)
+                connected, _ = await socket.connect(timeout=TIMEOUT)
+                self.assertFalse(connected)
+        await self.asyncTearDownSockets()
+
     # Delivery
 
     async def test_participants_receive_messages_and_outsiders_do_not(self):
