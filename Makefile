@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh clone:
 #   make run    set up, migrate, load demo data, serve the messaging API
+#               (runserver is ASGI through daphne: HTTP and WebSockets)
 #   make test   set up, run every module's tests, print one summary line
 SHELL := /bin/bash
 PYTHON ?= python3
