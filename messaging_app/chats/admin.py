@@ -56,6 +56,13 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("sender", "conversation")
     date_hierarchy = "sent_at"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A message keeps its conversation: its seq is a place in that
+        # conversation's sequence (and in its message count).
+        if obj is not None:
+            return (*self.readonly_fields, "conversation")
+        return self.readonly_fields
+
     @admin.display(description="body")
     def short_body(self, obj):
         return obj.message_body[:60]

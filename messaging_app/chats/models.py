@@ -63,9 +63,18 @@ class Conversation(models.Model):
     # The seq of the newest message (0 before the first): unread counts are
     # last_seq minus a member's read marker, with no COUNT over messages.
     last_seq = models.BigIntegerField(default=0, editable=False)
+    # Messages hard-deleted (admin, shell, a sender's account removed; the
+    # API only soft-deletes): the conversation holds last_seq - purged_count
+    # messages, so an unfiltered page count needs no COUNT over messages.
+    purged_count = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-last_activity_at", "conversation_id"]
+
+    @property
+    def message_count(self) -> int:
+        """How many messages the conversation holds (no query)."""
+        return self.last_seq - self.purged_count
 
     def __str__(self) -> str:
         return self.title or f"Conversation {self.conversation_id}"

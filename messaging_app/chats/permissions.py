@@ -1,20 +1,34 @@
 """Who may see and change conversations and messages."""
+import functools
 import uuid
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from .models import Conversation, Message
+from .models import Conversation, Message, User
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 
 
-def membership(request, conversation_pk):
-    """Return True/False for the requester's membership of a conversation.
+@functools.cache
+def _membership_sql() -> str:
+    """The membership query, written once: ORM-building it cost more than running it."""
+    quote = connection.ops.quote_name
+    through = Conversation.participants.through._meta
+    table = quote(Conversation._meta.db_table)
+    pk = quote(Conversation._meta.pk.column)
+    return (f"SELECT {table}.{quote('last_seq')}, {table}.{quote('purged_count')}, "
+            f"EXISTS(SELECT 1 FROM {quote(through.db_table)} m "
+            f"WHERE m.{quote('conversation_id')} = {table}.{pk} AND m.{quote('user_id')} = %s) "
+            f"FROM {table} WHERE {table}.{pk} = %s")
 
-    Raise NotFound for a malformed or unknown id.  One query, whose answer is
-    kept on the request so later checks in the same request are free.
+
+def conversation_state(request, conversation_pk) -> dict:
+    """Return ``{"member": bool, "message_count": int}`` for the requester
+    and a conversation, from one query whose answer is kept on the request.
+
+    Raise NotFound for a malformed or unknown id.
     """
     cache = request.__dict__.setdefault("_chats_membership", {})
     key = str(conversation_pk)
@@ -23,15 +37,25 @@ def membership(request, conversation_pk):
             pk = uuid.UUID(key)
         except ValueError:
             raise NotFound("No conversation has this id.") from None
-        through = Conversation.participants.through
-        row = (Conversation.objects.filter(pk=pk)
-               .annotate(is_member=Exists(through.objects.filter(
-                   conversation_id=OuterRef("pk"), user_id=request.user.pk)))
-               .values_list("is_member", flat=True).first())
+        params = [User._meta.pk.get_db_prep_value(request.user.pk, connection),
+                  Conversation._meta.pk.get_db_prep_value(pk, connection)]
+        with connection.cursor() as cursor:
+            cursor.execute(_membership_sql(), params)
+            row = cursor.fetchone()
         if row is None:
             raise NotFound("No conversation has this id.")
-        cache[key] = bool(row)
+        last_seq, purged, member = row
+        cache[key] = {"member": bool(member), "message_count": last_seq - purged}
     return cache[key]
+
+
+def membership(request, conversation_pk) -> bool:
+    """Return True/False for the requester's membership of a conversation.
+
+    Raise NotFound for a malformed or unknown id.  One query, whose answer is
+    kept on the request so later checks in the same request are free.
+    """
+    return conversation_state(request, conversation_pk)["member"]
 
 
 class IsParticipantOfConversation(BasePermission):

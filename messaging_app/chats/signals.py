@@ -4,7 +4,8 @@
 neither does a hard delete of a message (the API soft-deletes).  Deleting a
 conversation is announced by ``services.delete_conversation``.
 """
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models import F, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from . import events
@@ -20,6 +21,18 @@ def message_saved(sender, instance, created, **kwargs):
     else:
         kind = "message.updated"
     events.publish_conversation(instance.conversation_id, events.message_event(kind, instance))
+
+
+@receiver(post_delete, sender=Message)
+def message_purged(sender, instance, origin=None, **kwargs):
+    """Count a hard-deleted message in its conversation's ``purged_count``
+    (unless the conversation itself is being deleted), so that
+    ``Conversation.message_count`` stays exact without counting rows."""
+    if isinstance(origin, Conversation) or (isinstance(origin, QuerySet)
+                                            and origin.model is Conversation):
+        return
+    Conversation.objects.filter(pk=instance.conversation_id).update(
+        purged_count=F("purged_count") + 1)
 
 
 @receiver(m2m_changed, sender=Conversation.participants.through)

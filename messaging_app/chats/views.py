@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.query import ValuesListIterable
 from django.utils import timezone
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -20,13 +21,14 @@ from rest_framework import mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import services
 from .filters import MessageFilter, MessageFilterBackend
 from .models import Conversation, Message, User, WebSocketTicket, effective_read_seq
 from .pagination import MessageCursorPagination, MessagePagination
-from .permissions import IsParticipantOfConversation, membership
+from .permissions import IsParticipantOfConversation, conversation_state, membership
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
                           ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
@@ -34,6 +36,9 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           ReadStateSerializer, UserRegistrationSerializer, UserSerializer,
                           WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
 from .throttles import SendThrottle
+
+# Query parameters that narrow a message list (its count then needs a COUNT).
+SEARCH_PARAMS = (api_settings.SEARCH_PARAM,)
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -118,6 +123,48 @@ def attach_participants(conversations) -> None:
 # flags and dates for every row would only cost time.
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
                   "seq", "deleted_at", *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
+
+
+class SenderRow:
+    """The public fields of a message's sender, as ``public_user()`` reads them."""
+
+    __slots__ = ("pk", "username", "first_name", "last_name")
+
+    def __init__(self, pk, username, first_name, last_name):
+        self.pk, self.username, self.first_name, self.last_name = (
+            pk, username, first_name, last_name)
+
+
+class MessageRow:
+    """A message of a list page: the attributes MessageSerializer and the
+    cursor links read, without building two model instances per row."""
+
+    __slots__ = ("pk", "conversation_id", "message_body", "sent_at", "edited_at", "seq",
+                 "deleted_at", "sender")
+
+    def __init__(self, row):
+        (self.pk, self.conversation_id, self.message_body, self.sent_at, self.edited_at,
+         self.seq, self.deleted_at, *sender) = row
+        self.sender = SenderRow(*sender)
+
+    @property
+    def message_id(self):
+        return self.pk
+
+
+class MessageRowIterable(ValuesListIterable):
+    """Yield a MessageRow per row of ``values_list(*MESSAGE_FIELDS)``."""
+
+    def __iter__(self):
+        return map(MessageRow, super().__iter__())
+
+
+def as_rows(queryset):
+    """Read a message queryset as MessageRows (list pages; detail routes keep
+    model instances: object permissions, edits and deletes need them)."""
+    rows = queryset.values_list(*MESSAGE_FIELDS)
+    rows._iterable_class = MessageRowIterable
+    return rows
 
 
 def with_read_marker(queryset, user):
@@ -293,20 +340,32 @@ class MessageViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
+        if self.action == "list":
+            if self.nested:
+                # Membership was checked by the permission before we got here.
+                return as_rows(Message.objects.filter(
+                    conversation_id=self.kwargs["conversation_pk"]))
+            return as_rows(Message.objects.filter(conversation__participants=self.request.user))
         messages = Message.objects.select_related("sender").only(*MESSAGE_FIELDS)
         if self.nested:
-            # Membership was checked by the permission before we got here.
             return messages.filter(conversation_id=self.kwargs["conversation_pk"])
-        if self.action == "list":
-            return Message.objects.filter(
-                conversation__participants=self.request.user
-            ).select_related("sender").only(*MESSAGE_FIELDS)
         return messages
 
     def get_serializer_class(self):
         if self.nested or self.action in ("update", "partial_update"):
             return ConversationMessageSerializer
         return MessageSerializer
+
+    def known_count(self):
+        """The number of messages an unfiltered nested list holds, from the
+        conversation row the permission check already read (no COUNT), or
+        None when filters or a search narrow the list."""
+        if not self.nested or self.action != "list":
+            return None
+        params = self.request.query_params
+        if any(name in params for name in (*MessageFilter.base_filters, *SEARCH_PARAMS)):
+            return None
+        return conversation_state(self.request, self.kwargs["conversation_pk"])["message_count"]
 
     @property
     def paginator(self):

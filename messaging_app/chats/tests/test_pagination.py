@@ -42,6 +42,26 @@ class PaginationTests(ChatTestCase):
         self.assertEqual(len(self.client.get(self.url, {"page_size": 500}).json()["results"]),
                          45)
 
+    def test_count_stays_exact_after_soft_and_hard_deletes_and_with_filters(self):
+        # The unfiltered count comes from the conversation row (last_seq
+        # minus purged_count), not from COUNT: check it against the rows.
+        from chats import services
+        services.delete_message(self.messages[0])  # soft: keeps its place
+        self.assertEqual(self.client.get(self.url).json()["count"], 45)
+        Message.objects.filter(pk__in=[m.pk for m in self.messages[1:4]]).delete()
+        self.messages[4].delete()
+        self.assertEqual(self.client.get(self.url).json()["count"], 41)
+        page = self.client.get(self.url, {"page": 3}).json()
+        self.assertEqual((page["count"], len(page["results"]), page["next"]), (41, 1, None))
+        self.assertEqual(self.client.get(self.url, {"search": "m1"}).json()["count"],
+                         Message.objects.filter(conversation=self.conversation,
+                                                message_body__icontains="m1").count())
+        self.assertEqual(self.client.get(self.url, {"sender": str(self.bob.pk)}).json()["count"],
+                         0)
+        self.client.post(self.url, {"message_body": "one more"}, format="json")
+        self.assertEqual(self.client.get(self.url).json()["count"], 42)
+        self.assertEqual(Message.objects.filter(conversation=self.conversation).count(), 42)
+
     def test_page_numbers_follow_the_stable_order(self):
         got = []
         for page in (1, 2, 3):
