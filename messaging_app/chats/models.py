@@ -6,8 +6,38 @@ there is no ``id`` attribute anywhere, so code uses ``.pk``.
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
+
+
+class ChatUserManager(UserManager):
+    """UserManager whose ``get(user_id=...)`` / ``get(pk=...)`` runs a statement
+    written once.
+
+    Every authenticated request looks its user up this way (simplejwt's
+    JWTAuthentication); building and compiling that query cost several
+    times what running it does.  Anything else, and every related manager
+    (a subclass: it adds filters), goes through the ordinary ``get``.
+    """
+
+    def get(self, *args, **kwargs):
+        if args or len(kwargs) != 1 or type(self) is not ChatUserManager:
+            return super().get(*args, **kwargs)
+        (name, value), = kwargs.items()
+        if name not in ("pk", "user_id") or isinstance(value, models.Model):
+            return super().get(*args, **kwargs)
+        database = connections[self.db]
+        quote = database.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in self.model._meta.concrete_fields)
+        pk = self.model._meta.pk
+        rows = list(self.raw(
+            f"SELECT {columns} FROM {quote(self.model._meta.db_table)} "
+            f"WHERE {quote(pk.column)} = %s",
+            [pk.get_db_prep_value(value, database)]))
+        if not rows:
+            raise self.model.DoesNotExist(
+                f"{self.model._meta.object_name} matching query does not exist.")
+        return rows[0]
 
 
 class User(AbstractUser):
@@ -32,7 +62,7 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = UserManager()
+    objects = ChatUserManager()
 
     REQUIRED_FIELDS = ["email", "first_name", "last_name"]
 
