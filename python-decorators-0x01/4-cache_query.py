@@ -196,6 +196,7 @@ def _first(item: Tuple[Any, ...]) -> Any:
 
 
 _MISSING = object()  # "no value": a defaulted argument, an absent entry
+_UNCACHED = object()  # plan(): run this call without the cache
 
 
 def cache_query(func: Optional[F] = None, *,
@@ -209,15 +210,22 @@ def cache_query(func: Optional[F] = None, *,
     query_index = query_tools.query_position(func, default_index=1)
     positional = query_tools.positional_names(func)
     n_positional = len(positional)
+    # Calls of exactly this many positional arguments and no keywords,
+    # ``(conn, query, *rest)``, can take the fast path below.
+    fast_arity = (n_positional if query_index == 1 and n_positional > 1
+                  else -1)
     name = f"{func.__module__}.{func.__qualname__}"
-    stats = [0, 0]  # hits, misses
+    hits = misses = 0
     classify = query_tools.classify
     database_of = users_db.database_of
     connection_type = sqlite3.Connection
     own_connection = users_db.UsersConnection
+    acquire = _lock.acquire
+    release = _lock.release
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def plan(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+        """Decide what to do with any call: the cache key of a cacheable
+        read; ``_UNCACHED``; or, for a write, the database it changes."""
         if "query" in kwargs:
             sql = kwargs["query"]
         elif query_index is not None and len(args) > query_index:
@@ -225,7 +233,7 @@ def cache_query(func: Optional[F] = None, *,
         else:
             sql = None
         if not isinstance(sql, str):
-            return func(*args, **kwargs)
+            return _UNCACHED
         conn = args[0] if args else kwargs.get("conn")
         if type(conn) is own_connection:
             database = conn.database  # type: ignore[union-attr]
@@ -236,23 +244,44 @@ def cache_query(func: Optional[F] = None, *,
             database = users_db.settings.database
         normalized, is_read = classify(sql)
         if not is_read:
-            try:
-                return func(*args, **kwargs)
-            finally:
-                invalidate(database)
+            return database
         if not database or (conn is not None and conn.in_transaction):
-            return func(*args, **kwargs)
+            return _UNCACHED
         if (not kwargs and query_index == 1 and conn is not None
                 and len(args) == n_positional):
-            # Fast path, every parameter passed by position.
-            key: Optional[CacheKey] = (name, database, normalized, args[2:])
-        else:
-            key = _make_key(name, database, normalized, sql, conn, args,
-                            kwargs, positional)
+            # Every parameter passed by position.
+            return (name, database, normalized, args[2:])
+        return _make_key(name, database, normalized, sql, conn, args,
+                         kwargs, positional)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal hits, misses
+        # Fast path: a users_db connection and a str query passed by
+        # position, a read, no transaction open: the key ``plan`` would
+        # build, without the detour.  Every other call asks ``plan``.
+        key = None
+        if not kwargs and len(args) == fast_arity:
+            conn = args[0]
+            if type(conn) is own_connection:
+                sql = args[1]
+                if type(sql) is str:
+                    normalized, is_read = classify(sql)
+                    if is_read and conn.database and not conn.in_transaction:
+                        key = (name, conn.database, normalized, args[2:])
+        if key is None:
+            key = plan(args, kwargs)
+            if type(key) is not tuple:
+                if key is _UNCACHED:
+                    return func(*args, **kwargs)
+                try:  # a write: run it, then drop that database's reads
+                    return func(*args, **kwargs)
+                finally:
+                    invalidate(key)
         try:
-            value = query_cache.get(key, _MISSING)  # type: ignore[arg-type]
+            value = query_cache.get(key, _MISSING)
         except TypeError:  # an argument is unhashable: freeze it
-            key = _frozen(key)  # type: ignore[arg-type]
+            key = _frozen(key)
             if key is None:
                 return func(*args, **kwargs)
             value = query_cache.get(key, _MISSING)
@@ -262,18 +291,20 @@ def cache_query(func: Optional[F] = None, *,
                     if key in query_cache:
                         _recency[key] = None
                         _recency.move_to_end(key)
-                    stats[0] += 1
+                    hits += 1
                     return list(value) if type(value) is list else value
-                _drop(key)  # type: ignore[arg-type]
+                _drop(key)
         generation = _generation[0]
         try:
             result = func(*args, **kwargs)
         except BaseException:
             with _lock:
-                stats[1] += 1
+                misses += 1
             raise
-        with _lock:
-            stats[1] += 1
+        # The lock as bound methods: cheaper than ``with`` on this path.
+        acquire()
+        try:
+            misses += 1
             if generation == _generation[0]:
                 query_cache[key] = (list(result) if type(result) is list
                                     else result)
@@ -286,20 +317,23 @@ def cache_query(func: Optional[F] = None, *,
                     query_cache.pop(oldest, None)
                     if _expiry:
                         _expiry.pop(oldest, None)
+        finally:
+            release()
         return result
 
     def cache_info() -> CacheInfo:
         """Return this function's hits, misses, the bound and its entries."""
         with _lock:
             size = sum(1 for key in query_cache if key[0] == name)
-            return CacheInfo(stats[0], stats[1], QUERY_CACHE_MAXSIZE, size)
+            return CacheInfo(hits, misses, QUERY_CACHE_MAXSIZE, size)
 
     def cache_clear() -> None:
         """Drop this function's entries and reset its counters."""
+        nonlocal hits, misses
         with _lock:
             for key in [k for k in query_cache if k[0] == name]:
                 _drop(key)
-            stats[0] = stats[1] = 0
+            hits = misses = 0
             _generation[0] += 1
 
     wrapper.cache_info = cache_info  # type: ignore[attr-defined]
