@@ -207,6 +207,10 @@ def as_rows(queryset):
     return rows
 
 
+# Built once (like CONVERSATIONS_WITH_LAST_MESSAGE): each nested list clones it.
+MESSAGE_ROWS = as_rows(Message.objects.all())
+
+
 def with_read_marker(queryset, user):
     """Annotate ``my_last_read_seq`` (the user's read position) in the same query."""
     return queryset.annotate(my_last_read_seq=effective_read_seq(OuterRef("pk"), user.pk))
@@ -390,8 +394,7 @@ class MessageViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             if self.nested:
                 # Membership was checked by the permission before we got here.
-                return as_rows(Message.objects.filter(
-                    conversation_id=self.kwargs["conversation_pk"]))
+                return MESSAGE_ROWS.filter(conversation_id=self.kwargs["conversation_pk"])
             return as_rows(Message.objects.filter(conversation__participants=self.request.user))
         messages = Message.objects.select_related("sender").only(*MESSAGE_FIELDS)
         if self.nested:
