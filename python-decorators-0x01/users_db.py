@@ -89,6 +89,10 @@ _built: set = set()
 _build_lock = threading.Lock()
 _write_listeners: List[WriteListener] = []
 _connect_hooks: List[ConnectHook] = []
+# The path connect() last checked, and the ``database`` name its
+# connections get ("" for ":memory:"): while the configured path is that
+# same object, connect() skips both the check and the name.
+_opened: Tuple[Optional[str], str] = (None, "")
 
 
 def configure(database: Optional[str] = None,
@@ -193,15 +197,19 @@ def connect() -> UsersConnection:
     once per process; deleting it while the process runs is not noticed
     (SQLite would then create an empty file).
     """
+    global _opened
     path = settings.database
-    if path not in _built:
+    opened, name = _opened
+    if path is not opened:  # a newly configured path: check it once
         ensure_database(path)
+        name = "" if path == ":memory:" else path
+        _opened = (path, name)
     # Positional on purpose (timeout, detect_types, isolation_level,
     # check_same_thread, factory: the defaults but the two that matter):
     # keyword arguments make sqlite3.connect() measurably slower.
     conn = sqlite3.connect(path, settings.timeout, 0, "", True,
                            UsersConnection)
-    conn.database = "" if path == ":memory:" else path
+    conn.database = name
     conn.transaction_depth = 0
     if _connect_hooks:
         try:
