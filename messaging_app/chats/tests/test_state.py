@@ -159,3 +159,47 @@ class TicketTests(ChatTestCase):
         other = make_user()
         self.assertNotEqual(self.as_user(other).post(url).json()["ticket"],
                             response.json()["ticket"])
+
+
+class ConversationListStatementTests(ChatTestCase):
+    """The default conversation list runs a statement compiled once per page
+    window; it must answer exactly what the ORM query it was compiled from does."""
+
+    def test_pages_equal_the_orm_query(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from chats import services
+        from chats.models import Conversation
+        from chats.serializers import ConversationSerializer
+        from chats.views import (CONVERSATION_ORDERING, CONVERSATIONS_WITH_LAST_MESSAGE,
+                                 attach_participants, with_read_marker)
+        now = timezone.now()
+        for i in range(6):
+            conversation = make_conversation(self.bob, make_user(), title=f"c{i}")
+            if i % 2:
+                make_message(conversation, self.bob, f"mine {i}")
+            if i % 3:
+                make_message(conversation, self.alice if i < 3 else conversation.participants
+                             .exclude(pk=self.bob.pk).first(), f"theirs {i}")
+            if i == 4:
+                conversation.refresh_from_db()
+                services.mark_read(conversation, self.bob, 1)
+            # Two conversations share last_activity_at: the id breaks the tie.
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_activity_at=now - timedelta(minutes=i // 2))
+        client = self.as_user(self.bob)
+        url = reverse("conversation-list")
+        got = []
+        for page in (1, 2, 3):
+            body = client.get(url, {"page_size": 3, "page": page}).json()
+            self.assertEqual(body["count"], 7)
+            got += body["results"]
+        expected = list(with_read_marker(
+            CONVERSATIONS_WITH_LAST_MESSAGE.filter(participants=self.bob), self.bob)
+            .order_by(*CONVERSATION_ORDERING))
+        attach_participants(expected)
+        self.assertEqual(got, ConversationSerializer(expected, many=True).data)
+        self.assertEqual(client.get(url, {"page_size": 3, "page": 4}).status_code, 404)
+        self.assertEqual(self.as_user(make_user()).get(url).json()["count"], 0)
