@@ -211,6 +211,60 @@ def as_rows(queryset):
 MESSAGE_ROWS = as_rows(Message.objects.all())
 
 
+MESSAGE_ORDERING = ("sent_at", "message_id")
+_PLACEHOLDER_CONVERSATION = uuid.UUID("00000000-0000-4000-8000-0000000feed1")
+
+
+@functools.lru_cache(maxsize=64)
+def _message_page_sql(low: int, high: int):
+    """An unfiltered conversation history's page [low:high], compiled once per
+    window with a placeholder conversation: (sql, params, slots, converters)."""
+    queryset = (MESSAGE_ROWS.filter(conversation_id=_PLACEHOLDER_CONVERSATION)
+                .order_by(*MESSAGE_ORDERING)[low:high])
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    placeholder = Conversation._meta.pk.get_db_prep_value(_PLACEHOLDER_CONVERSATION,
+                                                          connection)
+    slots = tuple(i for i, value in enumerate(params) if value == placeholder)
+    if len(slots) != 1:
+        raise RuntimeError(f"message page statement has {len(slots)} conversation slots")
+    converters = tuple(compiler.get_converters([column for column, *_ in compiler.select])
+                       .items())
+    return sql, tuple(params), slots, converters
+
+
+class MessageListPage:
+    """An unfiltered page-number history (the common request) as the
+    paginator's object list: slicing runs the precompiled statement and
+    yields the same MessageRows as the ORM path."""
+
+    ordered = True
+
+    def __init__(self, conversation_pk):
+        self.conversation_param = Conversation._meta.pk.get_db_prep_value(conversation_pk,
+                                                                          connection)
+
+    def __getitem__(self, window: slice):
+        if window.stop <= window.start:
+            return []
+        sql, params, slots, converters = _message_page_sql(window.start, window.stop)
+        params = list(params)
+        for slot in slots:
+            params[slot] = self.conversation_param
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for index, (functions, expression) in converters:
+                    value = row[index]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[index] = value
+        return [MessageRow(row) for row in rows]
+
+
 def with_read_marker(queryset, user):
     """Annotate ``my_last_read_seq`` (the user's read position) in the same query."""
     return queryset.annotate(my_last_read_seq=effective_read_seq(OuterRef("pk"), user.pk))
@@ -455,7 +509,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     filter_backends = [MessageFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["message_body"]
     ordering_fields = ["sent_at"]
-    ordering = ["sent_at", "message_id"]
+    ordering = list(MESSAGE_ORDERING)
     lookup_value_regex = UUID_REGEX
 
     def get_throttles(self):
@@ -493,6 +547,15 @@ class MessageViewSet(viewsets.ModelViewSet):
         if any(name in params for name in (*MessageFilter.base_filters, *SEARCH_PARAMS)):
             return None
         return conversation_state(self.request, self.kwargs["conversation_pk"])["message_count"]
+
+    def list(self, request, *args, **kwargs):
+        if (self.known_count() is None or api_settings.ORDERING_PARAM in request.query_params
+                or MessageCursorPagination.wanted(request)):
+            return super().list(request, *args, **kwargs)
+        # An unfiltered page of one conversation: the query get_queryset()
+        # and the ordering filter would build, compiled once per page window.
+        page = self.paginate_queryset(MessageListPage(self.kwargs["conversation_pk"]))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @property
     def paginator(self):
