@@ -8,7 +8,7 @@ import functools
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, models
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -212,25 +212,87 @@ MESSAGE_ROWS = as_rows(Message.objects.all())
 
 
 MESSAGE_ORDERING = ("sent_at", "message_id")
-_PLACEHOLDER_CONVERSATION = uuid.UUID("00000000-0000-4000-8000-0000000feed1")
+# Placeholder values a statement is compiled with; the request's values
+# then take their parameter slots.  Never stored.
+PLACEHOLDERS = {
+    "conversation": uuid.UUID("00000000-0000-4000-8000-0000000feed1"),
+    "sent_at": datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=UTC),
+    "message": uuid.UUID("00000000-0000-4000-8000-0000000feed2"),
+}
+_PLACEHOLDER_FIELDS = {"conversation": Conversation._meta.pk,
+                       "sent_at": Message._meta.get_field("sent_at"),
+                       "message": Message._meta.pk}
+
+
+def _prepare(name: str, value):
+    return _PLACEHOLDER_FIELDS[name].get_db_prep_value(value, connection)
+
+
+def compile_rows(queryset, names, expected: int):
+    """Compile a MessageRow queryset built from PLACEHOLDERS[names].
+
+    Return (sql, params, slots, converters): ``slots`` pairs each name with
+    the parameter positions holding its placeholder (``expected`` in all).
+    """
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    slots = tuple((name, i) for name in names for i, value in enumerate(params)
+                  if value == _prepare(name, PLACEHOLDERS[name]))
+    if len(slots) != expected:
+        raise RuntimeError(f"statement has {len(slots)} placeholder slots, not {expected}")
+    converters = tuple(compiler.get_converters([column for column, *_ in compiler.select])
+                       .items())
+    return sql, tuple(params), slots, converters
+
+
+def run_rows(compiled, values: dict) -> list:
+    """Run a compile_rows() statement with values in its slots; return MessageRows."""
+    sql, params, slots, converters = compiled
+    params = list(params)
+    for name, index in slots:
+        params[index] = _prepare(name, values[name])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for index, (functions, expression) in converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[index] = value
+    return [MessageRow(row) for row in rows]
+
+
+def _history(placeholders=PLACEHOLDERS):
+    return MESSAGE_ROWS.filter(conversation_id=placeholders["conversation"])
 
 
 @functools.lru_cache(maxsize=64)
 def _message_page_sql(low: int, high: int):
-    """An unfiltered conversation history's page [low:high], compiled once per
-    window with a placeholder conversation: (sql, params, slots, converters)."""
-    queryset = (MESSAGE_ROWS.filter(conversation_id=_PLACEHOLDER_CONVERSATION)
-                .order_by(*MESSAGE_ORDERING)[low:high])
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
-    placeholder = Conversation._meta.pk.get_db_prep_value(_PLACEHOLDER_CONVERSATION,
-                                                          connection)
-    slots = tuple(i for i, value in enumerate(params) if value == placeholder)
-    if len(slots) != 1:
-        raise RuntimeError(f"message page statement has {len(slots)} conversation slots")
-    converters = tuple(compiler.get_converters([column for column, *_ in compiler.select])
-                       .items())
-    return sql, tuple(params), slots, converters
+    """An unfiltered history's page [low:high] in MESSAGE_ORDERING."""
+    return compile_rows(_history().order_by(*MESSAGE_ORDERING)[low:high],
+                        ["conversation"], 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _cursor_page_sql(direction: str, anchored: bool, limit: int):
+    """An unfiltered history's keyset page, as MessageCursorPagination builds it."""
+    queryset = _history()
+    if anchored:
+        queryset = MessageCursorPagination.keyset_filter(
+            queryset, direction, PLACEHOLDERS["sent_at"], PLACEHOLDERS["message"])
+    order = ("sent_at", "message_id") if direction == "after" else ("-sent_at", "-message_id")
+    names = ["conversation", "sent_at", "message"] if anchored else ["conversation"]
+    return compile_rows(queryset.order_by(*order)[:limit], names, 5 if anchored else 1)
+
+
+def history_keyset_page(conversation_pk, direction: str, sent_at, message_id, limit: int):
+    """Run the precompiled keyset page of an unfiltered conversation history."""
+    compiled = _cursor_page_sql(direction, sent_at is not None, limit)
+    return run_rows(compiled, {"conversation": conversation_pk, "sent_at": sent_at,
+                               "message": message_id})
 
 
 class MessageListPage:
@@ -241,28 +303,13 @@ class MessageListPage:
     ordered = True
 
     def __init__(self, conversation_pk):
-        self.conversation_param = Conversation._meta.pk.get_db_prep_value(conversation_pk,
-                                                                          connection)
+        self.conversation_pk = conversation_pk
 
     def __getitem__(self, window: slice):
         if window.stop <= window.start:
             return []
-        sql, params, slots, converters = _message_page_sql(window.start, window.stop)
-        params = list(params)
-        for slot in slots:
-            params[slot] = self.conversation_param
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for index, (functions, expression) in converters:
-                    value = row[index]
-                    for function in functions:
-                        value = function(value, expression, connection)
-                    row[index] = value
-        return [MessageRow(row) for row in rows]
+        return run_rows(_message_page_sql(window.start, window.stop),
+                        {"conversation": self.conversation_pk})
 
 
 def with_read_marker(queryset, user):
@@ -547,6 +594,18 @@ class MessageViewSet(viewsets.ModelViewSet):
         if any(name in params for name in (*MessageFilter.base_filters, *SEARCH_PARAMS)):
             return None
         return conversation_state(self.request, self.kwargs["conversation_pk"])["message_count"]
+
+    @property
+    def precompiled_history(self):
+        """For an unfiltered nested list: a MessageCursorPagination.fetch
+        that runs the keyset query precompiled (see history_keyset_page)."""
+        if self.known_count() is None:
+            return None
+        conversation_pk = self.kwargs["conversation_pk"]
+
+        def fetch(queryset, direction, sent_at, message_id, limit):
+            return history_keyset_page(conversation_pk, direction, sent_at, message_id, limit)
+        return fetch
 
     def list(self, request, *args, **kwargs):
         if (self.known_count() is None or api_settings.ORDERING_PARAM in request.query_params
