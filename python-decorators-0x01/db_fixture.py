@@ -12,6 +12,7 @@ import threading
 import unittest
 from types import ModuleType
 from typing import Any, Callable, List, Sequence
+from unittest.mock import patch
 
 import users_db
 
@@ -129,3 +130,16 @@ class DatabaseTestCase(unittest.TestCase):
         self.addCleanup(stop)
         release.thread = thread  # type: ignore[attr-defined]
         return release
+
+    def record_sleeps(self) -> List[float]:
+        """Replace the retry sleep seam with a recorder; return the list.
+
+        Retries then wait for nothing, and the test reads the delays asked
+        for.  The seam is restored at cleanup.
+        """
+        sleeps: List[float] = []
+        patcher = patch.object(task("3-retry_on_failure"), "sleep",
+                               sleeps.append)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        return sleeps

@@ -55,10 +55,7 @@ class RetryTestCase(DatabaseTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.sleeps: List[float] = []
-        patcher = patch.object(mod, "sleep", self.sleeps.append)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.sleeps = self.record_sleeps()
 
 
 class TestRetryWithRealLocks(RetryTestCase):

@@ -3,7 +3,7 @@
 import inspect
 import sqlite3
 import unittest
-from typing import Any, List
+from typing import Any
 from unittest.mock import patch
 
 import users_db
@@ -39,10 +39,7 @@ class TestFullStack(DatabaseTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.sleeps: List[float] = []
-        patcher = patch.object(retry, "sleep", self.sleeps.append)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.sleeps = self.record_sleeps()
 
     def test_signature_and_metadata_survive_the_stack(self) -> None:
         self.assertEqual(lookup.__name__, "lookup")
