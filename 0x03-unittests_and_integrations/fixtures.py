@@ -9,7 +9,7 @@ dates and descriptions are made up for these tests; the derived fields
 (``node_id``, every ``*_url``) are computed the way GitHub builds them.
 """
 import base64
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 __all__ = ["TEST_PAYLOAD", "org_payload", "repos_payload",
            "expected_repos", "apache2_repos"]

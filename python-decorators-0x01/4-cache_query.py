@@ -36,7 +36,6 @@ module-level plain dict ``query_cache``, shared by every cached function.
   what the next caller gets.
 """
 import functools
-import inspect
 import logging
 import sqlite3
 import threading
