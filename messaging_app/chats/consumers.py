@@ -28,8 +28,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from .events import conversation_group, message_event, user_group
+from .events import conversation_group, user_group
 from .models import Conversation, Message, WebSocketTicket
+from .payloads import message_event, typing_event
 
 REPLAY_BATCH = 500
 
@@ -234,5 +235,5 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.last_typing[conversation_id] = now
         await self.channel_layer.group_send(conversation_group(conversation_id), {
             "type": "chat.event",
-            "event": {"type": "typing", "conversation": conversation_id,
-                      "user_id": str(self.user.pk), "origin": self.channel_name}})
+            "event": {**typing_event(conversation_id, self.user.pk),
+                      "origin": self.channel_name}})

@@ -56,10 +56,3 @@ def publish_membership(user_id, conversation_id, action: str, last_seq: int,
     message = {"type": "chat.membership", "action": action,
                "conversation": str(conversation_id), "last_seq": last_seq, "event": event}
     transaction.on_commit(lambda: _send(group, message))
-
-
-def message_event(kind: str, message) -> dict:
-    """A ``message.created`` / ``message.updated`` / ``message.deleted`` event."""
-    from .serializers import MessageSerializer
-    return {"type": kind, "conversation": str(message.conversation_id), "seq": message.seq,
-            "message": MessageSerializer(message).data}

@@ -5,39 +5,9 @@ there is no ``id`` attribute anywhere, so code uses ``.pk``.
 """
 import uuid
 
-from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import connection, connections, models, transaction
+from django.contrib.auth.models import AbstractUser
+from django.db import connection, models, transaction
 from django.utils import timezone
-
-
-class ChatUserManager(UserManager):
-    """UserManager whose ``get(user_id=...)`` / ``get(pk=...)`` runs a statement
-    written once.
-
-    Every authenticated request looks its user up this way (simplejwt's
-    JWTAuthentication); building and compiling that query cost several
-    times what running it does.  Anything else, and every related manager
-    (a subclass: it adds filters), goes through the ordinary ``get``.
-    """
-
-    def get(self, *args, **kwargs):
-        if args or len(kwargs) != 1 or type(self) is not ChatUserManager:
-            return super().get(*args, **kwargs)
-        (name, value), = kwargs.items()
-        if name not in ("pk", "user_id") or isinstance(value, models.Model):
-            return super().get(*args, **kwargs)
-        database = connections[self.db]
-        quote = database.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.model._meta.concrete_fields)
-        pk = self.model._meta.pk
-        rows = list(self.raw(
-            f"SELECT {columns} FROM {quote(self.model._meta.db_table)} "
-            f"WHERE {quote(pk.column)} = %s",
-            [pk.get_db_prep_value(value, database)]))
-        if not rows:
-            raise self.model.DoesNotExist(
-                f"{self.model._meta.object_name} matching query does not exist.")
-        return rows[0]
 
 
 class User(AbstractUser):
@@ -62,8 +32,6 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ChatUserManager()
-
     REQUIRED_FIELDS = ["email", "first_name", "last_name"]
 
     class Meta:
@@ -73,14 +41,24 @@ class User(AbstractUser):
         return self.username
 
 
+# The order of a conversation's history, oldest first: every history query,
+# page and cursor uses it, and the history index holds exactly this order.
+MESSAGE_ORDERING = ("sent_at", "message_id")
+NEWEST_FIRST = tuple(f"-{name}" for name in MESSAGE_ORDERING)
+# The order of the conversation list: latest activity first.
+ACTIVITY_ORDERING = ("-last_activity_at", "conversation_id")
+
+
 class Conversation(models.Model):
     """A set of participants exchanging messages.
 
-    ``last_activity_at`` is bumped by every send (see ``services``), so the
-    conversation list sorts by latest activity from an index, and the same
-    row update serialises concurrent sends to one conversation.
-    ``direct_key`` is set only for a two-person conversation made through
-    the API; its unique constraint keeps one direct conversation per pair.
+    The row carries its own summary, written by the same statement that
+    numbers each new message (``allocate_seq``): ``last_seq`` (the newest
+    message's number), ``last_message`` (that message) and
+    ``last_activity_at`` (bumped by sends and membership changes, so the
+    conversation list sorts by an index).  ``direct_key`` is set only for a
+    two-person conversation made through the API; its unique constraint
+    keeps one direct conversation per pair.
     """
 
     conversation_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -91,15 +69,20 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The seq of the newest message (0 before the first): unread counts are
-    # last_seq minus a member's read marker, with no COUNT over messages.
+    # last_seq minus a member's read position, with no COUNT over messages.
     last_seq = models.BigIntegerField(default=0, editable=False)
+    # The message numbered last_seq; the list reads it with one join.  A
+    # hard delete of it moves the pointer to the newest remaining message
+    # (chats.signals), an edit or soft delete shows through the join.
+    last_message = models.ForeignKey("Message", null=True, blank=True, editable=False,
+                                     on_delete=models.SET_NULL, related_name="+")
     # Messages hard-deleted (admin, shell, a sender's account removed; the
     # API only soft-deletes): the conversation holds last_seq - purged_count
     # messages, so an unfiltered page count needs no COUNT over messages.
     purged_count = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
-        ordering = ["-last_activity_at", "conversation_id"]
+        ordering = list(ACTIVITY_ORDERING)
 
     @property
     def message_count(self) -> int:
@@ -116,27 +99,36 @@ class Conversation(models.Model):
         return f"{first}:{second}"
 
 
-def allocate_seq(conversation_id, count: int = 1, touch_at=None):
-    """Reserve ``count`` sequence numbers in a conversation; return the last one.
+def allocate_seq(conversation_id, count: int, last_message_id, touch_at) -> int | None:
+    """Number ``count`` new messages of a conversation; return the last number.
 
-    One ``UPDATE ... RETURNING`` of the conversation row: it takes the row
-    lock (held until the caller's transaction ends), so concurrent senders
-    queue here and get consecutive numbers with no holes, on SQLite and
-    PostgreSQL alike.  ``touch_at`` also moves ``last_activity_at``.  Must run
-    inside a transaction that also inserts the messages.  Return None when
-    the conversation does not exist.
+    One ``UPDATE ... RETURNING`` of the conversation row moves ``last_seq``
+    by ``count``, points ``last_message`` at ``last_message_id`` (the
+    message that gets the last number; it is inserted later in the same
+    transaction, and the foreign key is checked at commit) and sets
+    ``last_activity_at``.  The row lock it takes is held until the caller's
+    transaction ends, so concurrent senders queue here and get consecutive
+    numbers with no holes, on SQLite and PostgreSQL alike.  Return None
+    when the conversation does not exist.
+
+    Django's ``update()`` cannot return the new value, hence this one
+    statement written by hand.
     """
-    table = connection.ops.quote_name(Conversation._meta.db_table)
-    pk_column = connection.ops.quote_name(Conversation._meta.pk.column)
-    params = [count]
-    touch = ""
-    if touch_at is not None:
-        touch = ", last_activity_at = %s"
-        params.append(connection.ops.adapt_datetimefield_value(touch_at))
-    params.append(Conversation._meta.pk.get_db_prep_value(conversation_id, connection))
+    quote = connection.ops.quote_name
+    table = quote(Conversation._meta.db_table)
+    fields = {"pk": Conversation._meta.pk,
+              **{name: Conversation._meta.get_field(name)
+                 for name in ("last_message", "last_activity_at")}}
+    params = [count,
+              fields["last_message"].get_db_prep_value(last_message_id, connection),
+              fields["last_activity_at"].get_db_prep_value(touch_at, connection),
+              fields["pk"].get_db_prep_value(conversation_id, connection)]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s{touch} "
-                       f"WHERE {pk_column} = %s RETURNING last_seq", params)
+        cursor.execute(
+            f"UPDATE {table} SET {quote('last_seq')} = {quote('last_seq')} + %s, "
+            f"{quote(fields['last_message'].column)} = %s, "
+            f"{quote('last_activity_at')} = %s "
+            f"WHERE {quote(fields['pk'].column)} = %s RETURNING {quote('last_seq')}", params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
@@ -152,14 +144,18 @@ class MessageQuerySet(models.QuerySet):
                 pending.setdefault(obj.conversation_id, []).append(obj)
         with transaction.atomic(using=self.db):
             for conversation_id, group in pending.items():
-                last = allocate_seq(conversation_id, len(group))
+                newest = group[-1]
+                last = allocate_seq(conversation_id, len(group), newest.pk,
+                                    newest.sent_at or timezone.now())
+                if last is None:
+                    raise Conversation.DoesNotExist("No conversation has this id.")
                 for offset, obj in enumerate(group):
                     obj.seq = last - len(group) + 1 + offset
             return super().bulk_create(objs, *args, **kwargs)
 
 
 class Message(models.Model):
-    """One message, ordered in its conversation by ``(sent_at, message_id)``.
+    """One message, ordered in its conversation by ``MESSAGE_ORDERING``.
 
     ``seq`` numbers the messages of a conversation 1, 2, 3, ... with no
     holes; it is assigned on insert, whatever inserts the message (the API,
@@ -171,7 +167,7 @@ class Message(models.Model):
 
     message_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_messages")
-    # No single-column index: the composite index below starts with it.
+    # No single-column index: the history index below starts with it.
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
                                      related_name="messages", db_index=False)
     message_body = models.TextField()
@@ -183,20 +179,18 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["sent_at", "message_id"]
+        ordering = list(MESSAGE_ORDERING)
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_conv_seq_uniq"),
         ]
         indexes = [
-            models.Index(fields=["conversation", "sent_at", "message_id"],
+            # The history index: pages and cursors read it in order.
+            models.Index(fields=["conversation", *MESSAGE_ORDERING],
                          name="message_conv_sent_id_idx"),
             # A member's newest own message: what they have read at least.
             models.Index(fields=["conversation", "sender", "seq"],
                          name="message_conv_sender_seq_idx"),
         ]
-        # (conversation, sent_at), with message_id as the tie-breaker every
-        # history query orders by: pages and cursors read the index in order
-        # instead of sorting the conversation.
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.message_body[:40]}"
@@ -205,14 +199,14 @@ class Message(models.Model):
         """Insert with the next ``seq`` of the conversation.
 
         With ``sent_at`` left None the time is taken after the seq is
-        allocated (under the row lock), so ``(sent_at, message_id)`` order and
-        ``seq`` order agree however many senders race; ``send_message`` does
-        this.  A ``sent_at`` given explicitly is kept.
+        allocated (under the row lock), so ``MESSAGE_ORDERING`` and ``seq``
+        order agree however many senders race; ``send_message`` does this.
+        A ``sent_at`` given explicitly is kept.
         """
-        if self._state.adding and self.seq is None:
+        if self.seq is None:  # a new message (a stored one always has its seq)
             with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-                touched = self.sent_at or timezone.now()
-                self.seq = allocate_seq(self.conversation_id, 1, touch_at=touched)
+                self.seq = allocate_seq(self.conversation_id, 1, self.pk,
+                                        self.sent_at or timezone.now())
                 if self.seq is None:
                     raise Conversation.DoesNotExist("No conversation has this id.")
                 if self.sent_at is None:
@@ -238,8 +232,8 @@ class ReadMarker(models.Model):
     """How far a member has read a conversation (a seq; only moves forward).
 
     A member has also read everything up to their own newest message, so
-    the effective position is ``max(last_read_seq, own newest seq)``
-    (``effective_read_seq``): sending costs no marker write.
+    their read position is ``max(last_read_seq, own newest seq)``
+    (``chats.queries.read_position``): sending costs no marker write.
     """
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
@@ -251,24 +245,6 @@ class ReadMarker(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="read_marker_uniq"),
         ]
-
-
-def effective_read_seq(conversation_id, user_id):
-    """An expression (for ``annotate``) or, with concrete ids, the value of a
-    member's read position: ``max(read marker, own newest seq, 0)``."""
-    from django.db.models import OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce, Greatest
-    marker = (ReadMarker.objects.filter(conversation_id=conversation_id, user_id=user_id)
-              .values("last_read_seq")[:1])
-    own = (Message.objects.filter(conversation_id=conversation_id, sender_id=user_id)
-           .order_by("-seq").values("seq")[:1])
-    expression = Greatest(
-        Coalesce(Subquery(marker, output_field=models.BigIntegerField()), Value(0)),
-        Coalesce(Subquery(own, output_field=models.BigIntegerField()), Value(0)))
-    if isinstance(conversation_id, OuterRef):
-        return expression
-    return (Conversation.objects.filter(pk=conversation_id)
-            .annotate(read=expression).values_list("read", flat=True).first() or 0)
 
 
 class IdempotencyKey(models.Model):

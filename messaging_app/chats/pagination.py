@@ -1,43 +1,32 @@
 """Page-number pagination (the contract) and keyset cursors for chat clients."""
 import base64
 import binascii
-import functools
 import json
 import uuid
 from collections import OrderedDict
+from datetime import UTC
 
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Window
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-
-class CountedPaginator(Paginator):
-    """A Django Paginator told its object count instead of running COUNT."""
-
-    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
-        super().__init__(object_list, per_page, *args, **kwargs)
-        self.count = count  # shadows the cached_property
+from .models import MESSAGE_ORDERING, NEWEST_FIRST
 
 
 class MessagePagination(PageNumberPagination):
-    """``?page=N`` (20 per page, ``?page_size=`` up to 100), with a total count."""
+    """``?page=N`` (20 per page, ``?page_size=`` up to 100), with a total count.
+
+    The count is the object list's ``count()``: a queryset's COUNT, or what
+    ``queries.DeferredJoinPages`` already knows.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-
-    def paginate_queryset(self, queryset, request, view=None):
-        # A view that already knows how many rows the queryset holds (see
-        # MessageViewSet.known_count) spares the COUNT query.
-        known = getattr(view, "known_count", None)
-        count = known() if callable(known) else None
-        if count is not None:
-            self.django_paginator_class = functools.partial(CountedPaginator, count=count)
-        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
         return Response(OrderedDict([
@@ -53,6 +42,37 @@ class MessagePagination(PageNumberPagination):
         spec = super().get_paginated_response_schema(schema)
         spec["required"] = ["results"]
         return spec
+
+
+class WindowCountPaginator(Paginator):
+    """A Paginator whose page query also brings the total.
+
+    The queryset is annotated with ``COUNT(*) OVER ()``, so every row of a
+    page carries how many rows the whole list holds: a page costs one query
+    instead of a COUNT and a SELECT.  An empty page (an empty list, or a
+    number past the end) falls back on Paginator's own COUNT and checks.
+    """
+
+    def __init__(self, object_list, *args, **kwargs):
+        super().__init__(object_list.annotate(list_total=Window(Count("pk"))), *args, **kwargs)
+
+    def page(self, number):
+        try:
+            first = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            return super().page(number)  # not a number: Paginator says so
+        if first >= 0:
+            rows = list(self.object_list[first:first + self.per_page])
+            if rows:
+                self.count = rows[0].list_total  # instead of the COUNT query
+                return Page(rows, int(number), self)
+        return super().page(number)
+
+
+class ConversationPagination(MessagePagination):
+    """MessagePagination for the conversation list: the total comes with the page."""
+
+    django_paginator_class = WindowCountPaginator
 
 
 class MessageCursorPagination(BasePagination):
@@ -104,10 +124,12 @@ class MessageCursorPagination(BasePagination):
             padded = token + "=" * (-len(token) % 4)
             direction, sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded))
             when = parse_datetime(sent_at)
-            if direction not in ("before", "after") or when is None:
+            if direction not in ("before", "after") or when is None or when.tzinfo is None:
                 raise ValueError(direction)
-            return direction, when, uuid.UUID(message_id)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            # In UTC before it reaches SQL: PostgreSQL refuses offsets beyond
+            # 15:59, and 9999-12-31 at -23:59 is past the last date there is.
+            return direction, when.astimezone(UTC), uuid.UUID(message_id)
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
 
     def anchor(self, queryset, request):
@@ -131,7 +153,8 @@ class MessageCursorPagination(BasePagination):
 
     @staticmethod
     def keyset_filter(queryset, direction: str, sent_at, message_id):
-        """Keep the messages after (or before) ``(sent_at, message_id)``.
+        """Keep the messages after (or before) ``(sent_at, message_id)``, the
+        position in ``MESSAGE_ORDERING``.
 
         The redundant sent_at bound lets the (conversation, sent_at, ...) index
         seek straight to the cursor; with the OR alone, SQLite scans from the
@@ -149,24 +172,19 @@ class MessageCursorPagination(BasePagination):
         if sent_at is not None:
             queryset = self.keyset_filter(queryset, direction, sent_at, message_id)
         if direction == "after":
-            return list(queryset.order_by("sent_at", "message_id")[:limit])
-        return list(queryset.order_by("-sent_at", "-message_id")[:limit])
+            return list(queryset.order_by(*MESSAGE_ORDERING)[:limit])
+        return list(queryset.order_by(*NEWEST_FIRST)[:limit])
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         size = self.get_page_size(request)
         direction, sent_at, message_id = self.anchor(queryset, request)
-        fetch = self.fetch
-        if view is not None and getattr(view, "precompiled_history", None):
-            # An unfiltered history: the view runs the same query precompiled.
-            fetch = view.precompiled_history
+        rows = self.fetch(queryset, direction, sent_at, message_id, size + 1)
         if direction == "after":
-            rows = fetch(queryset, direction, sent_at, message_id, size + 1)
             self.has_newer = len(rows) > size
             rows = rows[:size]
             self.has_older = True
         else:
-            rows = fetch(queryset, direction, sent_at, message_id, size + 1)
             self.has_older = len(rows) > size
             rows = rows[:size][::-1]
             self.has_newer = sent_at is not None

@@ -1,4 +1,90 @@
-"""OpenAPI post-processing: document the error responses every endpoint can give."""
+"""The OpenAPI description: what each view's operations are called, the
+parameters documented by hand, and the error responses every endpoint can give.
+
+Kept here so that ``views.py`` shows only what the views do.
+"""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+
+from .models import WebSocketTicket
+from .serializers import (ConversationCreateSerializer, ConversationMessageSerializer,
+                          ConversationSerializer, ConversationUpdateSerializer)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Any string up to 255 characters. Retrying a send with the same key within "
+                "24 hours returns the message it created (200) instead of sending again; "
+                "the same key with a different body or conversation is a 422.")
+CONVERSATION_PK = OpenApiParameter("conversation_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+PARTICIPANT_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description=(
+        "Keyset pagination: empty or `latest` for the newest page, or a `next`/"
+        "`previous` link's token. The response then has no `count`.")),
+    OpenApiParameter("before", OpenApiTypes.UUID,
+                     description="Keyset page of the messages just older than this one."),
+    OpenApiParameter("after", OpenApiTypes.UUID,
+                     description="Keyset page of the messages just newer than this one."),
+]
+WS_TICKET_DESCRIPTION = (
+    "Returns a random ticket, valid once for "
+    f"{WebSocketTicket.TTL_SECONDS} seconds, to open `/ws/events/?ticket=...` "
+    "(or offer the subprotocols `messaging.jwt, <access token>` instead). "
+    "`since` maps conversation ids to the last `seq` you saw: the socket first "
+    "replays every later message, in order, then goes live. Events (JSON): "
+    "`message.created`, `message.updated`, `message.deleted` "
+    "(`{type, conversation, seq, message}`), `conversation.updated` "
+    "(`{type, conversation, participants, added, removed}`), `read` "
+    "(`{type, conversation, user_id, last_read_seq}`), `typing` "
+    "(`{type, conversation, user_id}`; send `{type: typing, conversation}`, "
+    "rate-limited) and `ready` after the replay.")
+
+# Operation summaries, one decorator per viewset.
+user_schema = extend_schema_view(
+    create=extend_schema(summary="Register", auth=[]),
+    list=extend_schema(summary="Find people to message (public fields only)"),
+    retrieve=extend_schema(summary="A user's public profile"),
+)
+
+conversation_schema = extend_schema_view(
+    list=extend_schema(summary="Your conversations, latest activity first"),
+    create=extend_schema(
+        summary="Start a conversation",
+        description="The requester is always added. Two people without a title make "
+                    "a direct conversation: if it exists it is returned with 200.",
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSerializer, 200: ConversationSerializer}),
+    retrieve=extend_schema(summary="A conversation with its newest messages"),
+    update=extend_schema(request=ConversationUpdateSerializer,
+                         responses=ConversationSerializer),
+    partial_update=extend_schema(request=ConversationUpdateSerializer,
+                                 responses=ConversationSerializer),
+    destroy=extend_schema(summary="Delete a conversation and its messages"),
+)
+
+message_schema = extend_schema_view(
+    list=extend_schema(summary="Messages in your conversations"),
+    create=extend_schema(summary="Send a message (conversation in the body)",
+                         parameters=[IDEMPOTENCY_KEY]),
+    update=extend_schema(summary="Edit your message", request=ConversationMessageSerializer,
+                         responses=ConversationMessageSerializer),
+    partial_update=extend_schema(summary="Edit your message",
+                                 request=ConversationMessageSerializer,
+                                 responses=ConversationMessageSerializer),
+    destroy=extend_schema(summary="Delete your message"),
+)
+
+conversation_message_schema = extend_schema_view(
+    list=extend_schema(summary="A conversation's history",
+                       parameters=[CONVERSATION_PK, *CURSOR_PARAMETERS]),
+    create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK, IDEMPOTENCY_KEY]),
+    retrieve=extend_schema(parameters=[CONVERSATION_PK]),
+    update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
+    partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
+    destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),
+    history=extend_schema(parameters=[CONVERSATION_PK]),
+)
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -7,26 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
-from .models import Conversation, Message, MessageEdit, User, effective_read_seq
-
-
-_DATETIME = serializers.DateTimeField()
-
-
-def datetime_or_none(value):
-    """Render a datetime exactly as DRF's DateTimeField does (None stays None)."""
-    return None if value is None else _DATETIME.to_representation(value)
-
-
-def public_user(user) -> dict:
-    """A user's public fields, built directly (lists render many of these)."""
-    return {
-        "user_id": str(user.pk),
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "full_name": f"{user.first_name} {user.last_name}".strip(),
-    }
+from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
+from .payloads import datetime_or_none, message_payload, public_user
+from .queries import RECENT_MESSAGES, read_position
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -129,18 +112,9 @@ class MessageSerializer(serializers.ModelSerializer):
         return value
 
     def to_representation(self, instance):
-        # Built directly for speed (message pages are the hot path); a test
-        # checks it equals DRF's field-by-field output.
-        return {
-            "message_id": str(instance.pk),
-            "conversation": str(instance.conversation_id),
-            "sender": public_user(instance.sender),
-            "message_body": instance.message_body,
-            "sent_at": datetime_or_none(instance.sent_at),
-            "edited_at": datetime_or_none(instance.edited_at),
-            "seq": instance.seq,
-            "deleted_at": datetime_or_none(instance.deleted_at),
-        }
+        # Built directly for speed (message pages are the hot path), in the
+        # shape events carry too; a test checks it equals DRF's output.
+        return message_payload(instance)
 
 
 class ConversationMessageSerializer(MessageSerializer):
@@ -159,10 +133,12 @@ class LastMessageSerializer(serializers.Serializer):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    """A conversation with its participants and its newest message.
+    """A conversation with its participants, its newest message and the
+    requester's read state.
 
-    ``last_message`` is read from annotations the view adds (one query for a
-    whole page), or ``null`` for a conversation without messages.
+    ``last_message`` comes from the conversation row (``null`` before the
+    first message); ``last_read_seq`` from the annotation ``chats.queries``
+    adds (no extra query), else it is looked up.
     """
 
     participants = UserSerializer(many=True, read_only=True)
@@ -183,8 +159,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return {
             "conversation_id": str(instance.pk),
             "title": instance.title,
-            "participants": getattr(instance, "participant_rows", None)
-            or [public_user(u) for u in instance.participants.all()],
+            "participants": [public_user(u) for u in instance.participants.all()],
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),
@@ -195,34 +170,25 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     def get_last_read_seq(self, obj) -> int:
         """The requester's read position (marker, or own newest message if
-        later): annotated by the views (no extra query), else looked up; 0
-        without a requester."""
+        later); 0 without a requester."""
         if not hasattr(obj, "my_last_read_seq"):
             request = self.context.get("request") if hasattr(self, "context") else None
             user = getattr(request, "user", None)
             obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
-                effective_read_seq(obj.pk, user.pk))
+                read_position(obj.pk, user))
         return obj.my_last_read_seq or 0
 
     def get_unread_count(self, obj) -> int:
-        """Messages after the read marker: ``last_seq - last_read_seq``."""
+        """Messages after the read position: ``last_seq - last_read_seq``."""
         return max(0, obj.last_seq - self.get_last_read_seq(obj))
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):
-        if not hasattr(obj, "last_message_id"):
-            latest = obj.messages.order_by("-sent_at", "-message_id").first()
-            if latest is None:
-                return None
-            message_id, sender, body, sent_at = (latest.pk, latest.sender_id,
-                                                 latest.message_body, latest.sent_at)
-        elif obj.last_message_id is None:
+        last = obj.last_message
+        if last is None:
             return None
-        else:
-            message_id, sender, body, sent_at = (obj.last_message_id, obj.last_message_sender,
-                                                 obj.last_message_body, obj.last_message_sent_at)
-        return {"message_id": str(message_id), "sender": None if sender is None else str(sender),
-                "message_body": body, "sent_at": datetime_or_none(sent_at)}
+        return {"message_id": str(last.pk), "sender": str(last.sender_id),
+                "message_body": last.message_body, "sent_at": datetime_or_none(last.sent_at)}
 
 
 class ConversationDetailSerializer(ConversationSerializer):
@@ -231,7 +197,6 @@ class ConversationDetailSerializer(ConversationSerializer):
     The full history is paginated at ``/api/conversations/{id}/messages/``.
     """
 
-    RECENT = 20
     messages = serializers.SerializerMethodField()
 
     class Meta(ConversationSerializer.Meta):
@@ -248,7 +213,7 @@ class ConversationDetailSerializer(ConversationSerializer):
         recent = getattr(obj, "recent_messages", None)
         if recent is None:
             recent = list(obj.messages.select_related("sender")
-                          .order_by("-sent_at", "-message_id")[:self.RECENT])
+                          .order_by(*NEWEST_FIRST)[:RECENT_MESSAGES])
         return ConversationMessageSerializer(recent[::-1], many=True,
                                              context=self.context).data
 

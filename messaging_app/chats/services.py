@@ -5,6 +5,7 @@ them, so a rule (or an event published after commit) lives in one place.
 """
 import hashlib
 import json
+import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,9 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from . import events
 from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
-                     effective_read_seq)
+                     WebSocketTicket)
+from .payloads import conversation_updated_event, read_event
+from .queries import read_position
 
 
 class IdempotencyKeyReused(APIException):
@@ -36,13 +39,13 @@ class MessageDeleted(APIException):
 def send_message(*, conversation_id, sender, body: str) -> Message:
     """Store a message from sender in a conversation and return it.
 
-    ``Message.save`` first runs ``UPDATE conversation SET last_seq =
-    last_seq + 1, last_activity_at = now RETURNING last_seq``: the row lock
-    it takes queues concurrent sends to one conversation, so each gets the
-    next ``seq`` and a ``sent_at`` no earlier than the previous one.  The
-    sender has read their own message without a marker write (see
-    ``effective_read_seq``); ``message.created`` is published after commit
-    (``chats.signals``).
+    ``Message.save`` first runs ``allocate_seq`` (``UPDATE conversation SET
+    last_seq = last_seq + 1, last_message = it, ... RETURNING last_seq``):
+    the row lock it takes queues concurrent sends to one conversation, so
+    each gets the next ``seq`` and a ``sent_at`` no earlier than the
+    previous one.  The sender has read their own message without a marker
+    write (see ``queries.with_read_position``); ``message.created`` is
+    published after commit (``chats.signals``).
     Raise NotFound if the conversation does not exist.
     """
     with transaction.atomic():
@@ -148,11 +151,10 @@ def mark_read(conversation: Conversation, user, seq: int) -> int:
                 moved = 1
             except IntegrityError:
                 moved = markers.filter(last_read_seq__lt=seq).update(last_read_seq=seq)
-        current = effective_read_seq(conversation.pk, user.pk)
+        current = read_position(conversation.pk, user)
         if moved:
-            events.publish_conversation(conversation.pk, {
-                "type": "read", "conversation": str(conversation.pk),
-                "user_id": str(user.pk), "last_read_seq": current})
+            events.publish_conversation(conversation.pk,
+                                        read_event(conversation.pk, user.pk, current))
     return current
 
 
@@ -191,9 +193,8 @@ def rename_conversation(conversation: Conversation, title: str) -> Conversation:
 def delete_conversation(conversation: Conversation) -> None:
     """Delete a conversation with its messages; its members are told."""
     with transaction.atomic():
-        members = [str(pk) for pk in conversation.participants.values_list("pk", flat=True)]
-        event = {"type": "conversation.updated", "conversation": str(conversation.pk),
-                 "participants": [], "added": [], "removed": sorted(members), "deleted": True}
+        members = list(conversation.participants.values_list("pk", flat=True))
+        event = conversation_updated_event(conversation.pk, [], removed=members, deleted=True)
         for user_id in members:
             events.publish_membership(user_id, conversation.pk, "leave",
                                       conversation.last_seq, event)
@@ -224,3 +225,18 @@ def remove_participant(conversation: Conversation, user) -> bool:
         conversation.direct_key = None
         conversation.save(update_fields=["direct_key"])
     return True
+
+
+def issue_ticket(user, since: dict) -> str:
+    """Return a new single-use WebSocket ticket for user (expired ones are swept).
+
+    Only a SHA-256 of the ticket is stored, with the resume positions
+    ``since`` (conversation id to the last seq the client saw).
+    """
+    now = timezone.now()
+    WebSocketTicket.objects.filter(expires_at__lt=now).delete()
+    ticket = secrets.token_urlsafe(32)
+    WebSocketTicket.objects.create(
+        digest=hashlib.sha256(ticket.encode()).hexdigest(), user=user, since=since,
+        expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS))
+    return ticket

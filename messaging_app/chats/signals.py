@@ -4,12 +4,14 @@
 neither does a hard delete of a message (the API soft-deletes).  Deleting a
 conversation is announced by ``services.delete_conversation``.
 """
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Subquery, UUIDField
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from . import events
 from .models import Conversation, Message
+from .payloads import conversation_updated_event, message_event
 
 
 @receiver(post_save, sender=Message)
@@ -20,19 +22,27 @@ def message_saved(sender, instance, created, **kwargs):
         kind = "message.deleted"
     else:
         kind = "message.updated"
-    events.publish_conversation(instance.conversation_id, events.message_event(kind, instance))
+    events.publish_conversation(instance.conversation_id, message_event(kind, instance))
 
 
 @receiver(post_delete, sender=Message)
 def message_purged(sender, instance, origin=None, **kwargs):
-    """Count a hard-deleted message in its conversation's ``purged_count``
-    (unless the conversation itself is being deleted), so that
-    ``Conversation.message_count`` stays exact without counting rows."""
+    """Keep the conversation's summary right after a hard delete (unless the
+    conversation itself is being deleted).
+
+    ``purged_count`` counts the message, so ``Conversation.message_count``
+    stays exact without counting rows; if it was the newest message, the
+    foreign key's ``SET_NULL`` has just cleared ``last_message``, which then
+    points at the newest message left.
+    """
     if isinstance(origin, Conversation) or (isinstance(origin, QuerySet)
                                             and origin.model is Conversation):
         return
+    newest_left = (Message.objects.filter(conversation_id=instance.conversation_id)
+                   .order_by("-seq").values("pk")[:1])
     Conversation.objects.filter(pk=instance.conversation_id).update(
-        purged_count=F("purged_count") + 1)
+        purged_count=F("purged_count") + 1,
+        last_message=Coalesce("last_message", Subquery(newest_left), output_field=UUIDField()))
 
 
 @receiver(m2m_changed, sender=Conversation.participants.through)
@@ -52,13 +62,12 @@ def announce_membership(conversation_id, action, pk_set):
            .values_list("last_seq", flat=True).first())
     last_seq = row or 0
     through = Conversation.participants.through
-    participants = sorted(str(pk) for pk in through.objects.filter(
-        conversation_id=conversation_id).values_list("user_id", flat=True))
-    changed = sorted(str(pk) for pk in pk_set)
-    event = {"type": "conversation.updated", "conversation": str(conversation_id),
-             "participants": participants,
-             "added": changed if action == "post_add" else [],
-             "removed": changed if action == "post_remove" else []}
+    participants = through.objects.filter(
+        conversation_id=conversation_id).values_list("user_id", flat=True)
+    if action == "post_add":
+        event = conversation_updated_event(conversation_id, participants, added=pk_set)
+    else:
+        event = conversation_updated_event(conversation_id, participants, removed=pk_set)
     events.publish_conversation(conversation_id, event)
     for user_id in pk_set:
         events.publish_membership(user_id, conversation_id,

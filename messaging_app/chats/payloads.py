@@ -1,0 +1,69 @@
+"""JSON shapes shared by REST responses and WebSocket events.
+
+The serializers render users and messages with these functions and the
+events sent to sockets carry the same shapes, so a client parses one
+format.  This module needs neither the serializers nor the services (both
+import it), so events can be built anywhere without an import cycle.
+"""
+from rest_framework import serializers
+
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_or_none(value):
+    """Render a datetime exactly as DRF's DateTimeField does (None stays None)."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def public_user(user) -> dict:
+    """A user's public fields: what other people may see."""
+    return {
+        "user_id": str(user.pk),
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "full_name": f"{user.first_name} {user.last_name}".strip(),
+    }
+
+
+def message_payload(message) -> dict:
+    """A message as the REST API shows it (the sender must be loaded)."""
+    return {
+        "message_id": str(message.pk),
+        "conversation": str(message.conversation_id),
+        "sender": public_user(message.sender),
+        "message_body": message.message_body,
+        "sent_at": datetime_or_none(message.sent_at),
+        "edited_at": datetime_or_none(message.edited_at),
+        "seq": message.seq,
+        "deleted_at": datetime_or_none(message.deleted_at),
+    }
+
+
+def message_event(kind: str, message) -> dict:
+    """A ``message.created`` / ``message.updated`` / ``message.deleted`` event."""
+    return {"type": kind, "conversation": str(message.conversation_id), "seq": message.seq,
+            "message": message_payload(message)}
+
+
+def conversation_updated_event(conversation_id, participants, *, added=(), removed=(),
+                               deleted: bool = False) -> dict:
+    """A ``conversation.updated`` event: who is in it now, who joined, who left."""
+    event = {"type": "conversation.updated", "conversation": str(conversation_id),
+             "participants": sorted(str(pk) for pk in participants),
+             "added": sorted(str(pk) for pk in added),
+             "removed": sorted(str(pk) for pk in removed)}
+    if deleted:
+        event["deleted"] = True
+    return event
+
+
+def read_event(conversation_id, user_id, last_read_seq: int) -> dict:
+    """A ``read`` event: a member's read position moved."""
+    return {"type": "read", "conversation": str(conversation_id), "user_id": str(user_id),
+            "last_read_seq": last_read_seq}
+
+
+def typing_event(conversation_id, user_id) -> dict:
+    """A ``typing`` event: a member is typing in a conversation."""
+    return {"type": "typing", "conversation": str(conversation_id), "user_id": str(user_id)}
