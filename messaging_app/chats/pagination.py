@@ -7,7 +7,7 @@ from collections import OrderedDict
 from datetime import UTC
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Window
+from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
@@ -21,7 +21,7 @@ class MessagePagination(PageNumberPagination):
     """``?page=N`` (20 per page, ``?page_size=`` up to 100), with a total count.
 
     The count is the object list's ``count()``: a queryset's COUNT, or what
-    ``queries.DeferredJoinPages`` already knows.
+    ``queries.DeferredJoinPages`` is told.
     """
 
     page_size = 20
@@ -44,17 +44,19 @@ class MessagePagination(PageNumberPagination):
         return spec
 
 
-class WindowCountPaginator(Paginator):
+# The annotation by which a page's rows say how many rows the whole list holds.
+LIST_TOTAL = "list_total"
+
+
+class TotalOnRowsPaginator(Paginator):
     """A Paginator whose page query also brings the total.
 
-    The queryset is annotated with ``COUNT(*) OVER ()``, so every row of a
-    page carries how many rows the whole list holds: a page costs one query
-    instead of a COUNT and a SELECT.  An empty page (an empty list, or a
-    number past the end) falls back on Paginator's own COUNT and checks.
+    Each row of the object list carries ``LIST_TOTAL``, the length of the
+    whole list (``queries.conversation_pages`` annotates it), so a page
+    costs one query instead of a COUNT and a SELECT.  An empty page (an
+    empty list, or a number past the end) falls back on Paginator's own
+    COUNT and checks.
     """
-
-    def __init__(self, object_list, *args, **kwargs):
-        super().__init__(object_list.annotate(list_total=Window(Count("pk"))), *args, **kwargs)
 
     def page(self, number):
         try:
@@ -62,9 +64,9 @@ class WindowCountPaginator(Paginator):
         except (TypeError, ValueError):
             return super().page(number)  # not a number: Paginator says so
         if first >= 0:
-            rows = list(self.object_list[first:first + self.per_page])
+            rows = self.object_list[first:first + self.per_page]
             if rows:
-                self.count = rows[0].list_total  # instead of the COUNT query
+                self.count = getattr(rows[0], LIST_TOTAL)  # instead of a COUNT query
                 return Page(rows, int(number), self)
         return super().page(number)
 
@@ -72,7 +74,7 @@ class WindowCountPaginator(Paginator):
 class ConversationPagination(MessagePagination):
     """MessagePagination for the conversation list: the total comes with the page."""
 
-    django_paginator_class = WindowCountPaginator
+    django_paginator_class = TotalOnRowsPaginator
 
 
 class MessageCursorPagination(BasePagination):

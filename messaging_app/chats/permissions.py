@@ -24,12 +24,12 @@ class IsParticipantOfConversation(BasePermission):
             return False
         conversation_pk = view.kwargs.get("conversation_pk")
         if conversation_pk is not None:
-            return membership(request, conversation_pk).is_member
+            return membership(request, conversation_pk) is not None
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
         if isinstance(obj, Message):
-            if not membership(request, obj.conversation_id).is_member:
+            if membership(request, obj.conversation_id) is None:
                 return False
             if request.method in WRITE_METHODS and obj.sender_id != request.user.pk:
                 self.message = "Only the sender may edit or delete this message."
@@ -38,5 +38,5 @@ class IsParticipantOfConversation(BasePermission):
             return True
         if isinstance(obj, Conversation):
             # Reads, posts and PUT/PATCH/DELETE alike need a participant.
-            return membership(request, obj.pk).is_member
+            return membership(request, obj.pk) is not None
         return False

@@ -159,7 +159,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return {
             "conversation_id": str(instance.pk),
             "title": instance.title,
-            "participants": [public_user(u) for u in instance.participants.all()],
+            "participants": [public_user(u) for u in self.participants_of(instance)],
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),
@@ -167,6 +167,12 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_read_seq": self.get_last_read_seq(instance),
             "unread_count": self.get_unread_count(instance),
         }
+
+    @staticmethod
+    def participants_of(instance):
+        """The participants ``queries.with_participants`` prefetched, else a query."""
+        prefetched = getattr(instance, "participant_list", None)
+        return instance.participants.all() if prefetched is None else prefetched
 
     def get_last_read_seq(self, obj) -> int:
         """The requester's read position (marker, or own newest message if

@@ -90,7 +90,7 @@ class ConversationViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Conversation.objects.none()
         if self.action == "list":
-            return queries.conversation_list(self.request.user)
+            return queries.conversations_of(self.request.user)
         if self.action == "retrieve":
             return queries.conversation_detail(self.request.user)
         return Conversation.objects.all()
@@ -102,6 +102,11 @@ class ConversationViewSet(viewsets.ModelViewSet):
                 "retrieve": ConversationDetailSerializer,
                 "add_participants": ParticipantsSerializer}.get(self.action,
                                                                 ConversationSerializer)
+
+    def paginate_queryset(self, queryset):
+        ordering = filters.OrderingFilter().get_ordering(self.request, queryset, self)
+        return super().paginate_queryset(
+            queries.conversation_pages(queryset, ordering, self.request.user))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -193,7 +198,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     def conversation_id(self, serializer):
         """The conversation a send goes to: named in the body here."""
         conversation = serializer.validated_data["conversation"]
-        if not queries.membership(self.request, conversation.pk).is_member:
+        if queries.membership(self.request, conversation.pk) is None:
             self.permission_denied(self.request, IsParticipantOfConversation.message,
                                    IsParticipantOfConversation.code)
         return conversation.pk
@@ -269,7 +274,9 @@ class ConversationMessageViewSet(MessageViewSet):
 
     def paginate_queryset(self, queryset):
         if isinstance(self.paginator, MessagePagination):
-            queryset = queries.DeferredJoinPages(queryset, count=self.unfiltered_count())
+            ordering = filters.OrderingFilter().get_ordering(self.request, queryset, self)
+            queryset = queries.DeferredJoinPages(queryset, queries.messages().order_by(*ordering),
+                                                 self.unfiltered_count())
         return super().paginate_queryset(queryset)
 
     def unfiltered_count(self):
