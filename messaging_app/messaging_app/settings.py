@@ -16,6 +16,7 @@ read here and nowhere else (see ``.env.example``):
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
 """
+import importlib.util
 import os
 import secrets
 import sys
@@ -25,10 +26,18 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
+
+# A .env file beside manage.py (or DJANGO_ENV_FILE; empty: none) fills in
+# variables the environment does not set.  Test runs ignore it, so that they
+# do not depend on a developer's local configuration.
+ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and not TESTING:
+    load_dotenv(ENV_FILE, override=False)
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -52,8 +61,6 @@ else:
     ALLOWED_HOSTS = []
 
 INSTALLED_APPS = [
-    # First, so that runserver is daphne's: it serves HTTP and WebSockets.
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -69,6 +76,10 @@ INSTALLED_APPS = [
     "channels",
     "chats",
 ]
+if importlib.util.find_spec("daphne"):
+    # First, so that runserver is daphne's and serves WebSockets too.  daphne
+    # is a development requirement; production runs uvicorn.
+    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -126,7 +126,7 @@ class SecretKeyTests(ChatTestCase):
         return subprocess.run(
             [sys.executable, "-c", "import django; django.setup(); print('started')"],
             cwd=MODULE_DIR, env={**clean, "DJANGO_SETTINGS_MODULE": "messaging_app.settings",
-                                 **env},
+                                 "DJANGO_ENV_FILE": "", **env},
             capture_output=True, text=True, timeout=60)
 
     def test_production_without_key_refuses_to_start(self):
