@@ -15,6 +15,8 @@ read here and nowhere else (see ``.env.example``):
   the same limits and delivers each other's events.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
+- ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
+  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
 import importlib.util
 import os
@@ -225,6 +227,10 @@ REST_FRAMEWORK = {
         "chats.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Clients are told apart by the socket's address; X-Forwarded-For is read
+    # only when proxies in front of the server are declared (the address the
+    # last of them appended), since a client can write anything there.
+    "NUM_PROXIES": int(os.environ.get("DJANGO_NUM_PROXIES", "0")),
     "EXCEPTION_HANDLER": "chats.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
