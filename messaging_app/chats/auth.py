@@ -1,4 +1,5 @@
 """JWT pieces: token views with extra claims, refresh, logout, a helper."""
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
@@ -23,6 +24,14 @@ class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
         token["email"] = user.email
         token["role"] = user.role
         return token
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        # As Django's login() does: records last_login and clears the
+        # failed-login count (chats.login_limits).
+        request = self.context["request"]
+        user_logged_in.send(sender=type(self.user), request=request, user=self.user)
+        return data
 
 
 class TokenPairSerializer(serializers.Serializer):

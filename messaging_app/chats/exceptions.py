@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .login_limits import LoginLocked, locked_out
+
 
 def _first_code(codes):
     """Return the first error code found in DRF's nested get_codes() output."""
@@ -25,6 +27,9 @@ def _first_code(codes):
 
 def exception_handler(exc, context):
     """Format DRF's response for exc as ``{"detail", "code"[, "errors"]}``."""
+    if (isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated))
+            and locked_out(context.get("request"))):
+        exc = LoginLocked()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
