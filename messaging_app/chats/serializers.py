@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from . import services
 from .models import Conversation, Message, MessageEdit, User, effective_read_seq
+from .text import is_blank
 
 
 _DATETIME = serializers.DateTimeField()
@@ -124,7 +125,7 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = ["message_id", "sender", "sent_at", "edited_at", "seq", "deleted_at"]
 
     def validate_message_body(self, value: str) -> str:
-        if not value.strip():
+        if is_blank(value):
             raise serializers.ValidationError("A message needs some text.", code="blank")
         return value
 
