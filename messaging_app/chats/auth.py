@@ -1,12 +1,15 @@
 """JWT pieces: token views with extra claims, refresh, logout, a helper."""
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.contrib.auth import get_user_model
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from .serializers import RefreshTokenSerializer
 
@@ -39,6 +42,23 @@ class TokenPairSerializer(serializers.Serializer):
 
     refresh = serializers.CharField()
     access = serializers.CharField()
+
+
+class ChatTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, with a 401 (not a 500) for a user who no longer exists."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except get_user_model().DoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"],
+                                       "no_active_account") from None
+
+
+class TokenRefreshView(BaseTokenRefreshView):
+    """``POST /api/token/refresh/``: a new access token (and, rotated, refresh token)."""
+
+    serializer_class = ChatTokenRefreshSerializer
 
 
 @extend_schema_view(post=extend_schema(auth=[], responses={200: TokenPairSerializer}))

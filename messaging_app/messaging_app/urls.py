@@ -16,5 +16,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
+handler400 = "chats.exceptions.bad_request"
 handler404 = "chats.exceptions.not_found"
 handler500 = "chats.exceptions.server_error"
