@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import connection, connections, models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -68,6 +69,10 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # One account per address whatever its case (Bob@x and bob@x alike).
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_uniq"),
+        ]
 
     def __str__(self) -> str:
         return self.username
