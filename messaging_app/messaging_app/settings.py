@@ -3,11 +3,14 @@
 Everything that differs between machines comes from environment variables,
 read here and nowhere else (see ``.env.example``):
 
-- ``DJANGO_SECRET_KEY``: required in production.  Without it the process
-  refuses to start, unless ``DJANGO_DEBUG=1`` (a fixed development key) or
-  the command is ``manage.py test`` (a random key per process).
+- ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
+  not ``django-insecure-...``; otherwise the process refuses to start, unless
+  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key) or the
+  command is ``manage.py test`` (a random key per process).
 - ``DJANGO_DEBUG``: ``1`` turns debug on; anything else leaves it off.
-- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names.
+- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names; required outside debug.
+- ``DJANGO_SECURE_PROXY_SSL_HEADER``, ``DJANGO_CSRF_TRUSTED_ORIGINS``,
+  ``DJANGO_SSL_REDIRECT``, ``DJANGO_HSTS_*``: serving behind a TLS proxy.
 - ``DATABASE_URL``: any dj-database-url URL; default is SQLite in WAL mode
   at ``db.sqlite3`` beside ``manage.py``.
 - ``REDIS_URL``: when set, the cache (throttle counters) and the Channels
@@ -40,27 +43,52 @@ TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
 ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
 if ENV_FILE and not TESTING:
     load_dotenv(ENV_FILE, override=False)
+
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+_hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+
+MAKE_A_KEY = ("make one with: python -c 'import secrets; "
+              "print(secrets.token_urlsafe(50))'")
+
+
+def _weakness(key: str) -> str:
+    """Why key is too weak to sign tokens and sessions ('' when it is not)."""
+    if key.startswith("django-insecure-"):
+        return "is in Django's insecure development form (django-insecure-...)"
+    if len(key) < 50:
+        return f"is {len(key)} characters long (at least 50 are needed)"
+    if len(set(key)) < 5:
+        return "uses fewer than 5 different characters"
+    return ""
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if TESTING:
         SECRET_KEY = secrets.token_urlsafe(50)
-    elif DEBUG:
+    elif DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
+        # Fixed, so development tokens survive restarts; never for a server
+        # reachable under another name.
         SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
     else:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set; set it (see .env.example), "
-            "or set DJANGO_DEBUG=1 for local development"
-        )
+            "DJANGO_SECRET_KEY is not set; " + MAKE_A_KEY + " and set it (see .env.example)"
+            + ("" if DEBUG else ", or set DJANGO_DEBUG=1 for local development on loopback"))
+elif not DEBUG and _weakness(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}")
 
-_hosts = os.environ.get("DJANGO_ALLOWED_HOSTS", "")
 if _hosts:
-    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+    ALLOWED_HOSTS = _hosts
 elif DEBUG or TESTING:
-    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    ALLOWED_HOSTS = [*LOOPBACK_HOSTS, "testserver"]
 else:
-    ALLOWED_HOSTS = []
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is not set: list the host names this server answers to, "
+        "comma-separated (e.g. DJANGO_ALLOWED_HOSTS=chat.example.com), or set "
+        "DJANGO_DEBUG=1 for local development")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -294,6 +322,22 @@ SPECTACULAR_SETTINGS = {
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Behind a proxy that terminates TLS: the header it sets to "https" on the
+# requests it forwards (e.g. X-Forwarded-Proto), so that Django knows a
+# request was secure (https:// links, the CSRF origin check of admin logins).
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Origins (scheme://host[:port]) whose form posts are trusted, e.g. https://chat.example.com.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+                        .split(",") if o.strip()]
+SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SSL_REDIRECT", "0") == "1"
+# A load balancer's health probe may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD", "0") == "1"
 
 LOGGING = {
     "version": 1,

@@ -50,3 +50,68 @@ class EnvFileTests(SimpleTestCase):
         result = run_django("from django.conf import settings; print(settings.ALLOWED_HOSTS)",
                             DJANGO_ENV_FILE=path, DJANGO_ALLOWED_HOSTS="from-env.example.com")
         self.assertIn("from-env.example.com", result.stdout, result.stderr)
+
+
+class StartupRefusalTests(SimpleTestCase):
+    """Outside debug, a weak key or no host list stops the process with a
+    message saying what to set."""
+
+    def assertRefused(self, result, *words):
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("ImproperlyConfigured", result.stderr)
+        for word in words:
+            self.assertIn(word, result.stderr)
+
+    def test_weak_keys_are_refused_with_how_to_make_one(self):
+        for key in ("short-key", "x" * 60, "django-insecure-" + STRONG_KEY):
+            with self.subTest(key=key[:20]):
+                self.assertRefused(run_django(DJANGO_SECRET_KEY=key,
+                                              DJANGO_ALLOWED_HOSTS="chat.example.com"),
+                                   "DJANGO_SECRET_KEY", "secrets.token_urlsafe")
+
+    def test_a_strong_key_starts(self):
+        result = run_django(DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="chat.example.com")
+        self.assertIn("started", result.stdout, result.stderr)
+
+    def test_no_allowed_hosts_outside_debug_is_refused(self):
+        self.assertRefused(run_django(DJANGO_SECRET_KEY=STRONG_KEY), "DJANGO_ALLOWED_HOSTS")
+
+    def test_the_fixed_debug_key_serves_loopback_only(self):
+        self.assertIn("started", run_django(DJANGO_DEBUG="1").stdout)
+        self.assertIn("started", run_django(DJANGO_DEBUG="1",
+                                            DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1").stdout)
+        self.assertRefused(run_django(DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="chat.example.com"),
+                           "DJANGO_SECRET_KEY")
+
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": STRONG_KEY,
+    "DJANGO_ALLOWED_HOSTS": "chat.example.com",
+    "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://chat.example.com",
+    "DJANGO_SSL_REDIRECT": "1",
+    "DJANGO_HSTS_SECONDS": "31536000",
+    "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "DJANGO_HSTS_PRELOAD": "1",
+    "DJANGO_NUM_PROXIES": "1",
+}
+
+
+class DeploySettingsTests(SimpleTestCase):
+    def test_check_deploy_is_clean_with_the_documented_production_variables(self):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=MODULE_DIR, env={**clean, "DJANGO_ENV_FILE": "", **PRODUCTION},
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no issues", result.stdout)
+
+    def test_tls_proxy_variables_reach_the_settings(self):
+        code = ("from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER, "
+                "s.CSRF_TRUSTED_ORIGINS, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
+                "s.SECURE_REDIRECT_EXEMPT)")
+        result = run_django(code, **PRODUCTION)
+        self.assertEqual(result.stdout.strip(),
+                         "('HTTP_X_FORWARDED_PROTO', 'https') ['https://chat.example.com'] "
+                         "31536000 True ['^healthz$']", result.stderr)
