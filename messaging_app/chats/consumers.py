@@ -32,6 +32,8 @@ from .events import conversation_group, message_event, user_group
 from .models import Conversation, Message, WebSocketTicket
 
 REPLAY_BATCH = 500
+# What a client sends (typing, ping) fits in a few hundred characters.
+MAX_FRAME = 4096
 
 
 @database_sync_to_async
@@ -198,9 +200,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the client.
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data and len(text_data) > MAX_FRAME:
+            await self.send_json({"type": "error", "code": "too_large",
+                                  "detail": f"Frames are at most {MAX_FRAME} characters."})
+            return
         try:
             content = await self.decode_json(text_data) if text_data else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
             content = None
         if content is None:
             await self.send_json({"type": "error", "code": "invalid_json",

@@ -40,3 +40,23 @@ class HandshakeOriginTests(TransactionTestCase):
     async def test_clients_that_send_no_origin_are_served(self):
         # Non-browser clients (the websockets library, mobile apps) send none.
         self.assertTrue(await self.handshake([(b"host", b"chat.example.com")]))
+
+
+@override_settings(CHANNEL_LAYERS=LAYER)
+class HostileFrameTests(TransactionTestCase):
+    async def test_nested_and_oversize_frames_get_an_error_and_the_socket_stays(self):
+        alice = await sync_to_async(make_user)("alice")
+        token = (await sync_to_async(get_tokens_for_user)(alice))["access"]
+        socket = WebsocketCommunicator(application, "/ws/events/",
+                                       subprotocols=["messaging.jwt", token])
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        self.assertEqual((await socket.receive_json_from(TIMEOUT))["type"], "ready")
+        for frame, code in (("[" * 2000, "invalid_json"),
+                            ('{"type": "ping", "pad": "' + "x" * 70_000 + '"}', "too_large")):
+            await socket.send_to(text_data=frame)
+            error = await socket.receive_json_from(TIMEOUT)
+            self.assertEqual((error["type"], error["code"]), ("error", code))
+        await socket.send_json_to({"type": "ping"})
+        self.assertEqual(await socket.receive_json_from(TIMEOUT), {"type": "pong"})
+        await socket.disconnect()
