@@ -6,11 +6,13 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
+from . import revocation
 from .serializers import RefreshTokenSerializer
 
 __all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
@@ -26,6 +28,8 @@ class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
         token["user_id"] = str(user.pk)
         token["email"] = user.email
         token["role"] = user.role
+        # Names this login through refreshes, so that its logout closes its sockets.
+        token[revocation.SESSION_CLAIM] = revocation.new_session_id()
         return token
 
     def validate(self, attrs):
@@ -71,8 +75,8 @@ class ChatTokenObtainPairView(TokenObtainPairView):
 class LogoutView(generics.GenericAPIView):
     """``POST /api/token/logout/``: blacklist a refresh token.
 
-    The token can no longer be refreshed; access tokens already issued
-    expire on their own (15 minutes).
+    The token can no longer be refreshed and the sockets opened by this
+    login close; access tokens already issued expire on their own (15 minutes).
     """
 
     serializer_class = RefreshTokenSerializer
@@ -84,10 +88,15 @@ class LogoutView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+            refresh.blacklist()
         except TokenError as exc:
             return Response({"detail": str(exc), "code": "token_not_valid"},
                             status=status.HTTP_401_UNAUTHORIZED)
+        session_id = refresh.get(revocation.SESSION_CLAIM)
+        if session_id:
+            revocation.close_sockets(refresh[api_settings.USER_ID_CLAIM], revocation.LOGGED_OUT,
+                                     session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -17,10 +17,20 @@ one that skips numbers (two sends committing and publishing in a different
 order than their seqs) first fetches the missing ones from the database.
 A seq is only visible once every smaller one has committed (they are
 assigned under the conversation's row lock), so the fetch never misses.
+
+A socket lives no longer than the login that opened it (``chats.revocation``):
+it closes with code 4401 and the reason as text when its access token (the
+one given, or the one that obtained the ticket) expires, on that login's
+logout, and when its user's password changes or the account is disabled or
+deleted (at once through the channel layer; at the latest after
+``SOCKET_RECHECK_SECONDS``).
 """
+import asyncio
 import hashlib
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -28,6 +38,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from . import revocation
 from .events import conversation_group, message_event, user_group
 from .models import Conversation, Message, WebSocketTicket
 
@@ -36,9 +47,18 @@ REPLAY_BATCH = 500
 MAX_FRAME = 4096
 
 
+class Login(NamedTuple):
+    """Who opened a socket, from where to resume, and which login until when."""
+
+    user: object
+    since: dict
+    session_id: str
+    expires_at: datetime
+
+
 @database_sync_to_async
 def consume_ticket(ticket: str):
-    """Return ``(user, since)`` for a valid ticket, deleting it; else None."""
+    """Return the Login of a valid ticket, deleting it; else None."""
     if not ticket or len(ticket) > 200:
         return None
     digest = hashlib.sha256(ticket.encode()).hexdigest()
@@ -50,25 +70,34 @@ def consume_ticket(ticket: str):
     deleted, _ = WebSocketTicket.objects.filter(pk=row.pk).delete()
     if deleted != 1:
         return None
-    return row.user, row.since or {}
+    return Login(row.user, row.since or {}, row.session_id,
+                 row.auth_expires_at or row.expires_at)
 
 
 JWT_SUBPROTOCOL = "messaging.jwt"
 
 
 @database_sync_to_async
-def user_from_jwt(token: str):
-    """The active user an access token names, or None."""
+def login_from_jwt(token: str):
+    """The Login of a valid access token whose user is active, or None."""
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import AccessToken
 
     from .models import User
     try:
-        user_id = AccessToken(token)[api_settings.USER_ID_CLAIM]
+        access = AccessToken(token)
+        user_id = access[api_settings.USER_ID_CLAIM]
     except (TokenError, KeyError):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    return Login(user, {}, access.get(revocation.SESSION_CLAIM, ""),
+                 datetime.fromtimestamp(access["exp"], tz=UTC))
+
+
+credential_problem = database_sync_to_async(revocation.credential_problem)
 
 
 def parse_since(value: str) -> dict:
@@ -109,16 +138,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         subprotocol = None
         if "ticket" not in query and len(subprotocols) == 2 \
                 and subprotocols[0] == JWT_SUBPROTOCOL:
-            user = await user_from_jwt(subprotocols[1])
-            found = None if user is None else (user, {})
+            login = await login_from_jwt(subprotocols[1])
             subprotocol = JWT_SUBPROTOCOL
         else:
-            found = await consume_ticket((query.get("ticket") or [""])[0])
-        if found is None:
+            login = await consume_ticket((query.get("ticket") or [""])[0])
+        if login is None:
             await self.close(code=4401)
             return
-        self.user, since = found
-        since = {**parse_since((query.get("since") or [""])[0]), **since}
+        self.login = login
+        self.user = login.user
+        since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
         self.last_typing = {}
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
@@ -137,8 +166,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
+        self.watcher = asyncio.ensure_future(self.watch_login())
 
     async def disconnect(self, code):
+        if hasattr(self, "watcher"):
+            self.watcher.cancel()
         if not hasattr(self, "delivered"):
             return
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
@@ -156,6 +188,34 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = event["seq"]
             if len(batch) < REPLAY_BATCH:
                 return
+
+    # The login behind the socket (chats.revocation).
+
+    async def watch_login(self) -> None:
+        """Close the socket when its token expires or its user's password or
+        active flag changes (checked every SOCKET_RECHECK_SECONDS)."""
+        password_hash = self.user.password
+        while True:
+            left = (self.login.expires_at - timezone.now()).total_seconds()
+            if left <= 0:
+                await self.revoke(revocation.TOKEN_EXPIRED)
+                return
+            await asyncio.sleep(min(left, settings.SOCKET_RECHECK_SECONDS))
+            if timezone.now() < self.login.expires_at:
+                problem = await credential_problem(self.user.pk, password_hash)
+                if problem:
+                    await self.revoke(problem)
+                    return
+
+    async def revoke(self, reason: str) -> None:
+        if not getattr(self, "revoked", False):
+            self.revoked = True
+            await self.close(code=revocation.CLOSE_CODE, reason=reason)
+
+    async def session_revoke(self, message):
+        """A channel-layer notice: a logout, password change or deactivation."""
+        if not message["session"] or message["session"] == self.login.session_id:
+            await self.revoke(message["reason"])
 
     # Channel-layer handlers ("type": "chat.event" / "chat.membership").
 

@@ -44,6 +44,13 @@ def publish_conversation(conversation_id, event: dict) -> None:
     transaction.on_commit(lambda: _send(group, {"type": "chat.event", "event": event}))
 
 
+def publish_user(user_id, message: dict) -> None:
+    """After commit, send a channel-layer message (its ``type`` names the
+    consumer handler) to every connected socket of one user."""
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _send(group, message))
+
+
 def publish_membership(user_id, conversation_id, action: str, last_seq: int,
                        event: dict) -> None:
     """After commit, tell one user's consumers to join or leave a conversation.

@@ -27,6 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import services
+from .revocation import login_of
 from .filters import MessageFilter, MessageFilterBackend
 from .models import Conversation, Message, User, WebSocketTicket, effective_read_seq
 from .pagination import MessageCursorPagination, MessagePagination
@@ -722,10 +723,12 @@ class WebSocketTicketView(APIView):
         now = timezone.now()
         WebSocketTicket.objects.filter(expires_at__lt=now).delete()
         ticket = secrets.token_urlsafe(32)
+        session_id, auth_expires_at = login_of(request)
         WebSocketTicket.objects.create(
             digest=hashlib.sha256(ticket.encode()).hexdigest(), user=request.user,
             since=serializer.validated_data["since"],
-            expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS))
+            expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS),
+            session_id=session_id, auth_expires_at=auth_expires_at)
         return Response({"ticket": ticket, "expires_in": WebSocketTicket.TTL_SECONDS,
                          "url": f"/ws/events/?ticket={ticket}"},
                         status=status.HTTP_201_CREATED)

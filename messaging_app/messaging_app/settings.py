@@ -224,6 +224,9 @@ else:
                                   "CONFIG": {"capacity": 1000}}}
 # capacity: events queued per socket before the layer drops new ones (default 100).  A
 # dropped message.created is repaired by the consumer's gap fill on the next one.
+# Seconds between two checks, by each open WebSocket, that its user is still
+# active with the same password (chats.revocation); notices close them sooner.
+SOCKET_RECHECK_SECONDS = float(os.environ.get("DJANGO_SOCKET_RECHECK_SECONDS", "30"))
 # Seconds a WebSocket must wait between two typing notices for one conversation.
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
 
