@@ -23,10 +23,12 @@ it closes with code 4401 and the reason as text when its access token (the
 one given, or the one that obtained the ticket) expires, on that login's
 logout, and when its user's password changes or the account is disabled or
 deleted (at once through the channel layer; at the latest after
-``SOCKET_RECHECK_SECONDS``).
+``SOCKET_RECHECK_SECONDS``).  When the channel layer fails (Redis down or
+hung) the socket is closed with 1013 and a reason: reconnect with ``since``.
 """
 import asyncio
 import hashlib
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -41,8 +43,14 @@ from django.utils import timezone
 from . import revocation
 from .events import conversation_group, message_event, user_group
 from .models import Conversation, Message, WebSocketTicket
+from .outage import REDIS_ERRORS
+
+logger = logging.getLogger(__name__)
 
 REPLAY_BATCH = 500
+# The close code and reason when the channel layer fails: 1013 "try again later".
+UNAVAILABLE = 1013
+UNAVAILABLE_REASON = "Real-time delivery is unavailable; reconnect with since."
 # What a client sends (typing, ping) fits in a few hundred characters.
 MAX_FRAME = 4096
 
@@ -132,6 +140,27 @@ def messages_after(conversation_id: str, after: int, upto=None) -> list:
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a user's conversation events and relays typing notices."""
 
+    async def __call__(self, scope, receive, send):
+        # A channel layer that fails (Redis down or hung: chats.outage) ends
+        # the socket with a close frame and a reason, not a dropped connection.
+        try:
+            await super().__call__(scope, receive, send)
+        except REDIS_ERRORS as error:
+            logger.warning("closing a WebSocket: the channel layer failed (%s: %s)",
+                           type(error).__name__, error)
+            await self.close_unavailable()
+        finally:
+            if hasattr(self, "watcher"):
+                self.watcher.cancel()
+
+    async def close_unavailable(self) -> None:
+        if getattr(self, "revoked", False):
+            return
+        self.revoked = True
+        if not getattr(self, "accepted", False):
+            await self.accept(getattr(self, "subprotocol", None))
+        await self.close(code=UNAVAILABLE, reason=UNAVAILABLE_REASON)
+
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         subprotocols = self.scope.get("subprotocols") or []
@@ -147,6 +176,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.login = login
         self.user = login.user
+        self.subprotocol = subprotocol
         since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
         self.last_typing = {}
@@ -158,6 +188,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(conversation_group(conversation_id),
                                                self.channel_name)
         await self.accept(subprotocol)
+        self.accepted = True
         for conversation_id, last_seq in positions.items():
             start = since.get(conversation_id)
             if start is None or start >= last_seq:
@@ -173,10 +204,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             self.watcher.cancel()
         if not hasattr(self, "delivered"):
             return
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        for conversation_id in list(self.delivered):
-            await self.channel_layer.group_discard(conversation_group(conversation_id),
-                                                   self.channel_name)
+        try:
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            for conversation_id in list(self.delivered):
+                await self.channel_layer.group_discard(conversation_group(conversation_id),
+                                                       self.channel_name)
+        except REDIS_ERRORS:
+            pass  # the socket is gone either way; group memberships expire in Redis
 
     async def catch_up(self, conversation_id: str, upto=None) -> None:
         """Send every message after the delivered seq (up to upto), in order."""

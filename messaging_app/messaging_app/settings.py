@@ -198,25 +198,36 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds any Redis call may take before it counts as failed (chats.outage):
+# a down or hung Redis then slows a request by at most this, once.
+REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT", "1"))
+# "local": what throttles count in while Redis is unavailable.
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+               "LOCATION": "local"}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT,
+                                      "socket_timeout": REDIS_TIMEOUT}},
+              "local": LOCAL_CACHE}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+              "local": LOCAL_CACHE}
 
 # Channels: in-process delivery by default (one server process); with
 # REDIS_URL several processes or machines share delivery through Redis.
 if REDIS_URL:
-    # socket_timeout=None: redis-py 8 defaults to 5 s, which aborts the
-    # layer's blocking BZPOPMIN on any socket idle for 5 s and drops it
-    # (django/channels_redis#422); chats/tests/test_e2e.py idles past it.
-    # max_connections: redis-py's pool refuses (MaxConnectionsError) beyond
-    # its default 100 instead of waiting; 200 sockets connecting at once
-    # (bench/bench_realtime.py) each run group_add concurrently.
+    # The layer's blocking read waits 1 s (chats/channel_layer.py), so the
+    # socket timeout can be REDIS_TIMEOUT + 1 s: idle sockets stay open and a
+    # hung Redis is noticed.  max_connections: redis-py's pool refuses
+    # (MaxConnectionsError) beyond its default 100 instead of waiting; 200
+    # sockets connecting at once (bench/bench_realtime.py) each run group_add.
     CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "chats.channel_layer.BoundedRedisChannelLayer",
         "CONFIG": {"hosts": [{
-            "address": REDIS_URL, "socket_timeout": None,
+            "address": REDIS_URL,
+            "socket_connect_timeout": REDIS_TIMEOUT,
+            "socket_timeout": REDIS_TIMEOUT + 1,
             "max_connections": int(os.environ.get("DJANGO_REDIS_MAX_CONNECTIONS", "1000"))}],
             "capacity": 1000}}}
 else:
