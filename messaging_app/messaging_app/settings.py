@@ -1,7 +1,8 @@
 """Settings for the messaging API.
 
 Everything that differs between machines comes from environment variables,
-read here and nowhere else (see ``.env.example``):
+read here and nowhere else (``.env.example`` lists every one; a ``.env``
+file fills in those the environment does not set):
 
 - ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
   not ``django-insecure-...``; otherwise the process refuses to start, unless
@@ -15,7 +16,12 @@ read here and nowhere else (see ``.env.example``):
   at ``db.sqlite3`` beside ``manage.py``.
 - ``REDIS_URL``: when set, the cache (throttle counters) and the Channels
   layer (WebSocket delivery) live in Redis, so every server process shares
-  the same limits and delivers each other's events.
+  the same limits and delivers each other's events; ``DJANGO_REDIS_TIMEOUT``
+  bounds each Redis call (``chats/outage.py``: what still works without it).
+- ``DJANGO_LOGIN_FAILURE_LIMIT`` / ``DJANGO_LOGIN_LOCKOUT_SECONDS``: failed
+  logins allowed per username and per client, and the lockout after them.
+- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
+  that its user is active with the same password.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to

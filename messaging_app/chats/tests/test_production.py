@@ -115,3 +115,17 @@ class DeploySettingsTests(SimpleTestCase):
         self.assertEqual(result.stdout.strip(),
                          "('HTTP_X_FORWARDED_PROTO', 'https') ['https://chat.example.com'] "
                          "31536000 True ['^healthz$']", result.stderr)
+
+
+class EnvExampleTests(SimpleTestCase):
+    def test_env_example_lists_exactly_the_variables_settings_read(self):
+        import re
+        settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
+        read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_text))
+        read |= {f"DJANGO_THROTTLE_{name.upper()}"
+                 for name in re.findall(r'_rate\("(\w+)"', settings_text)}
+        read |= {"DATABASE_URL"}  # read by dj_database_url.config()
+        read.discard("DJANGO_ENV_FILE")  # names the file itself; explained in its header
+        listed = set(re.findall(r"^([A-Z_]+)=", (MODULE_DIR / ".env.example").read_text(),
+                                re.M))
+        self.assertEqual(listed, read)
