@@ -366,6 +366,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     # 4xx answers are the point of many tests; keep their log lines out of the report.
     "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"},
+                # axes logs each failed login (a security log); tests fail many on purpose.
+                "axes": {"level": "ERROR" if TESTING else "WARNING"},
+                # Oversize bodies and bad hosts (also on purpose in tests).
+                "django.security": {"level": "CRITICAL" if TESTING else "WARNING"},
                 # runserver (daphne) logs each request here; once is enough.
                 "django.channels.server": {"handlers": ["console"], "level": "INFO",
                                            "propagate": False}},
