@@ -1,12 +1,18 @@
 """JWT pieces: token views with extra claims, refresh, logout, a helper."""
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.contrib.auth import get_user_model
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
+from . import revocation
 from .serializers import RefreshTokenSerializer
 
 __all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
@@ -22,7 +28,17 @@ class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
         token["user_id"] = str(user.pk)
         token["email"] = user.email
         token["role"] = user.role
+        # Names this login through refreshes, so that its logout closes its sockets.
+        token[revocation.SESSION_CLAIM] = revocation.new_session_id()
         return token
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        # As Django's login() does: records last_login and clears the
+        # failed-login count (chats.login_limits).
+        request = self.context["request"]
+        user_logged_in.send(sender=type(self.user), request=request, user=self.user)
+        return data
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -30,6 +46,23 @@ class TokenPairSerializer(serializers.Serializer):
 
     refresh = serializers.CharField()
     access = serializers.CharField()
+
+
+class ChatTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, with a 401 (not a 500) for a user who no longer exists."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except get_user_model().DoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"],
+                                       "no_active_account") from None
+
+
+class TokenRefreshView(BaseTokenRefreshView):
+    """``POST /api/token/refresh/``: a new access token (and, rotated, refresh token)."""
+
+    serializer_class = ChatTokenRefreshSerializer
 
 
 @extend_schema_view(post=extend_schema(auth=[], responses={200: TokenPairSerializer}))
@@ -42,8 +75,8 @@ class ChatTokenObtainPairView(TokenObtainPairView):
 class LogoutView(generics.GenericAPIView):
     """``POST /api/token/logout/``: blacklist a refresh token.
 
-    The token can no longer be refreshed; access tokens already issued
-    expire on their own (15 minutes).
+    The token can no longer be refreshed and the sockets opened by this
+    login close; access tokens already issued expire on their own (15 minutes).
     """
 
     serializer_class = RefreshTokenSerializer
@@ -55,10 +88,15 @@ class LogoutView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+            refresh.blacklist()
         except TokenError as exc:
             return Response({"detail": str(exc), "code": "token_not_valid"},
                             status=status.HTTP_401_UNAUTHORIZED)
+        session_id = refresh.get(revocation.SESSION_CLAIM)
+        if session_id:
+            revocation.close_sockets(refresh[api_settings.USER_ID_CLAIM], revocation.LOGGED_OUT,
+                                     session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

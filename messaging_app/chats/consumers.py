@@ -17,10 +17,22 @@ one that skips numbers (two sends committing and publishing in a different
 order than their seqs) first fetches the missing ones from the database.
 A seq is only visible once every smaller one has committed (they are
 assigned under the conversation's row lock), so the fetch never misses.
+
+A socket lives no longer than the login that opened it (``chats.revocation``):
+it closes with code 4401 and the reason as text when its access token (the
+one given, or the one that obtained the ticket) expires, on that login's
+logout, and when its user's password changes or the account is disabled or
+deleted (at once through the channel layer; at the latest after
+``SOCKET_RECHECK_SECONDS``).  When the channel layer fails (Redis down or
+hung) the socket is closed with 1013 and a reason: reconnect with ``since``.
 """
+import asyncio
 import hashlib
+import logging
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -28,16 +40,34 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from . import revocation
 from .events import conversation_group, user_group
 from .models import Conversation, Message, WebSocketTicket
+from .outage import REDIS_ERRORS
 from .payloads import message_event, typing_event
 
+logger = logging.getLogger(__name__)
+
 REPLAY_BATCH = 500
+# The close code and reason when the channel layer fails: 1013 "try again later".
+UNAVAILABLE = 1013
+UNAVAILABLE_REASON = "Real-time delivery is unavailable; reconnect with since."
+# What a client sends (typing, ping) fits in a few hundred characters.
+MAX_FRAME = 4096
+
+
+class Login(NamedTuple):
+    """Who opened a socket, from where to resume, and which login until when."""
+
+    user: object
+    since: dict
+    session_id: str
+    expires_at: datetime
 
 
 @database_sync_to_async
 def consume_ticket(ticket: str):
-    """Return ``(user, since)`` for a valid ticket, deleting it; else None."""
+    """Return the Login of a valid ticket, deleting it; else None."""
     if not ticket or len(ticket) > 200:
         return None
     digest = hashlib.sha256(ticket.encode()).hexdigest()
@@ -49,25 +79,34 @@ def consume_ticket(ticket: str):
     deleted, _ = WebSocketTicket.objects.filter(pk=row.pk).delete()
     if deleted != 1:
         return None
-    return row.user, row.since or {}
+    return Login(row.user, row.since or {}, row.session_id,
+                 row.auth_expires_at or row.expires_at)
 
 
 JWT_SUBPROTOCOL = "messaging.jwt"
 
 
 @database_sync_to_async
-def user_from_jwt(token: str):
-    """The active user an access token names, or None."""
+def login_from_jwt(token: str):
+    """The Login of a valid access token whose user is active, or None."""
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import AccessToken
 
     from .models import User
     try:
-        user_id = AccessToken(token)[api_settings.USER_ID_CLAIM]
+        access = AccessToken(token)
+        user_id = access[api_settings.USER_ID_CLAIM]
     except (TokenError, KeyError):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    return Login(user, {}, access.get(revocation.SESSION_CLAIM, ""),
+                 datetime.fromtimestamp(access["exp"], tz=UTC))
+
+
+credential_problem = database_sync_to_async(revocation.credential_problem)
 
 
 def parse_since(value: str) -> dict:
@@ -102,22 +141,44 @@ def messages_after(conversation_id: str, after: int, upto=None) -> list:
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a user's conversation events and relays typing notices."""
 
+    async def __call__(self, scope, receive, send):
+        # A channel layer that fails (Redis down or hung: chats.outage) ends
+        # the socket with a close frame and a reason, not a dropped connection.
+        try:
+            await super().__call__(scope, receive, send)
+        except REDIS_ERRORS as error:
+            logger.warning("closing a WebSocket: the channel layer failed (%s: %s)",
+                           type(error).__name__, error)
+            await self.close_unavailable()
+        finally:
+            if hasattr(self, "watcher"):
+                self.watcher.cancel()
+
+    async def close_unavailable(self) -> None:
+        if getattr(self, "revoked", False):
+            return
+        self.revoked = True
+        if not getattr(self, "accepted", False):
+            await self.accept(getattr(self, "subprotocol", None))
+        await self.close(code=UNAVAILABLE, reason=UNAVAILABLE_REASON)
+
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         subprotocols = self.scope.get("subprotocols") or []
         subprotocol = None
         if "ticket" not in query and len(subprotocols) == 2 \
                 and subprotocols[0] == JWT_SUBPROTOCOL:
-            user = await user_from_jwt(subprotocols[1])
-            found = None if user is None else (user, {})
+            login = await login_from_jwt(subprotocols[1])
             subprotocol = JWT_SUBPROTOCOL
         else:
-            found = await consume_ticket((query.get("ticket") or [""])[0])
-        if found is None:
+            login = await consume_ticket((query.get("ticket") or [""])[0])
+        if login is None:
             await self.close(code=4401)
             return
-        self.user, since = found
-        since = {**parse_since((query.get("since") or [""])[0]), **since}
+        self.login = login
+        self.user = login.user
+        self.subprotocol = subprotocol
+        since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
         self.last_typing = {}
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
@@ -128,6 +189,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(conversation_group(conversation_id),
                                                self.channel_name)
         await self.accept(subprotocol)
+        self.accepted = True
         for conversation_id, last_seq in positions.items():
             start = since.get(conversation_id)
             if start is None or start >= last_seq:
@@ -136,14 +198,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
+        self.watcher = asyncio.ensure_future(self.watch_login())
 
     async def disconnect(self, code):
+        if hasattr(self, "watcher"):
+            self.watcher.cancel()
         if not hasattr(self, "delivered"):
             return
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        for conversation_id in list(self.delivered):
-            await self.channel_layer.group_discard(conversation_group(conversation_id),
-                                                   self.channel_name)
+        try:
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            for conversation_id in list(self.delivered):
+                await self.channel_layer.group_discard(conversation_group(conversation_id),
+                                                       self.channel_name)
+        except REDIS_ERRORS:
+            pass  # the socket is gone either way; group memberships expire in Redis
 
     async def catch_up(self, conversation_id: str, upto=None) -> None:
         """Send every message after the delivered seq (up to upto), in order."""
@@ -155,6 +223,34 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = event["seq"]
             if len(batch) < REPLAY_BATCH:
                 return
+
+    # The login behind the socket (chats.revocation).
+
+    async def watch_login(self) -> None:
+        """Close the socket when its token expires or its user's password or
+        active flag changes (checked every SOCKET_RECHECK_SECONDS)."""
+        password_hash = self.user.password
+        while True:
+            left = (self.login.expires_at - timezone.now()).total_seconds()
+            if left <= 0:
+                await self.revoke(revocation.TOKEN_EXPIRED)
+                return
+            await asyncio.sleep(min(left, settings.SOCKET_RECHECK_SECONDS))
+            if timezone.now() < self.login.expires_at:
+                problem = await credential_problem(self.user.pk, password_hash)
+                if problem:
+                    await self.revoke(problem)
+                    return
+
+    async def revoke(self, reason: str) -> None:
+        if not getattr(self, "revoked", False):
+            self.revoked = True
+            await self.close(code=revocation.CLOSE_CODE, reason=reason)
+
+    async def session_revoke(self, message):
+        """A channel-layer notice: a logout, password change or deactivation."""
+        if not message["session"] or message["session"] == self.login.session_id:
+            await self.revoke(message["reason"])
 
     # Channel-layer handlers ("type": "chat.event" / "chat.membership").
 
@@ -199,9 +295,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the client.
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data and len(text_data) > MAX_FRAME:
+            await self.send_json({"type": "error", "code": "too_large",
+                                  "detail": f"Frames are at most {MAX_FRAME} characters."})
+            return
         try:
             content = await self.decode_json(text_data) if text_data else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
             content = None
         if content is None:
             await self.send_json({"type": "error", "code": "invalid_json",

@@ -9,11 +9,15 @@ Groups: ``conv.<conversation_id>`` holds the consumers of every member of a
 conversation; ``user.<user_id>`` holds one user's consumers (membership
 changes reach them there, including for conversations they just joined).
 """
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+
+from .outage import REDIS_ERRORS, event_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +32,40 @@ def user_group(user_id) -> str:
     return f"user.{user_id}"
 
 
+async def _group_send(layer, group: str, message: dict) -> None:
+    await asyncio.wait_for(layer.group_send(group, message), timeout=settings.REDIS_TIMEOUT)
+
+
 def _send(group: str, message: dict) -> None:
+    """Publish now; a failing or slow layer is logged and never fails the
+    write (chats.outage: Redis is skipped for a while after a failure)."""
     layer = get_channel_layer()
     if layer is None:
         return
+    if event_delivery.skipping:
+        logger.debug("Redis unavailable: event for %s not published", group)
+        return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(_group_send)(layer, group, message)
+    except REDIS_ERRORS as error:
+        event_delivery.failed(error)
     except Exception:  # noqa: BLE001 - delivery must not break a committed write
         logger.exception("could not publish to %s", group)
+    else:
+        event_delivery.succeeded()
 
 
 def publish_conversation(conversation_id, event: dict) -> None:
     """After commit, send event to every connected member of a conversation."""
     group = conversation_group(conversation_id)
     transaction.on_commit(lambda: _send(group, {"type": "chat.event", "event": event}))
+
+
+def publish_user(user_id, message: dict) -> None:
+    """After commit, send a channel-layer message (its ``type`` names the
+    consumer handler) to every connected socket of one user."""
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _send(group, message))
 
 
 def publish_membership(user_id, conversation_id, action: str, last_seq: int,

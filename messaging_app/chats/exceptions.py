@@ -5,9 +5,13 @@ programs (DRF's own codes: ``not_authenticated``, ``permission_denied``,
 ``not_found``, ``throttled``, ``parse_error``, ``invalid`` ...).  Validation
 errors keep DRF's field map under ``errors``.
 """
-from django.http import JsonResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .login_limits import LoginLocked, locked_out
 
 
 def _first_code(codes):
@@ -25,6 +29,9 @@ def _first_code(codes):
 
 def exception_handler(exc, context):
     """Format DRF's response for exc as ``{"detail", "code"[, "errors"]}``."""
+    if (isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated))
+            and locked_out(context.get("request"))):
+        exc = LoginLocked()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -36,10 +43,31 @@ def exception_handler(exc, context):
         return response
     data = response.data if isinstance(response.data, dict) else {}
     detail = data.get("detail", getattr(exc, "default_detail", "Error."))
+    # DRF answers Django's own Http404 and PermissionDenied as NotFound and
+    # PermissionDenied; they get those codes too.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     code = data.get("code") or (
         exc.get_codes() if isinstance(exc, exceptions.APIException) else "error")
     response.data = {"detail": str(detail), "code": _first_code(code)}
     return response
+
+
+def bad_request(request, exception=None):
+    """handler400: a JSON 400 for what Django refuses before any view runs
+    (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many form fields, a host
+    outside ``ALLOWED_HOSTS``)."""
+    if isinstance(exception, RequestDataTooBig):
+        body = {"detail": "The request body is too large "
+                          f"(at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
+                "code": "request_too_large"}
+    elif isinstance(exception, TooManyFieldsSent):
+        body = {"detail": "The request has too many fields.", "code": "too_many_fields"}
+    else:
+        body = {"detail": "Bad request.", "code": "bad_request"}
+    return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def not_found(request, exception=None):

@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import connection, models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -36,6 +37,10 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # One account per address whatever its case (Bob@x and bob@x alike).
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_uniq"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -278,3 +283,7 @@ class WebSocketTicket(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     since = models.JSONField(default=dict, blank=True)
     expires_at = models.DateTimeField(db_index=True)
+    # The login that asked for it (chats.revocation): the socket closes on its
+    # logout and when its access token expires.
+    session_id = models.CharField(max_length=64, blank=True, default="")
+    auth_expires_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@ import uuid
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +11,24 @@ from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
 from .payloads import datetime_or_none, message_payload, public_user
 from .queries import RECENT_MESSAGES, read_position
+from .text import is_blank
+
+
+EMAIL_TAKEN = "A user with this email already exists."
+
+
+def conflict(data: dict, exclude_pk=None) -> serializers.ValidationError:
+    """The 400 for an account write that a unique constraint refused: which of
+    username and email another account now holds."""
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    errors = {}
+    if "username" in data and others.filter(username=data["username"]).exists():
+        errors["username"] = [serializers.ErrorDetail(
+            "A user with that username already exists.", code="unique")]
+    if "email" in data and others.filter(email__iexact=data["email"]).exists():
+        errors["email"] = [serializers.ErrorDetail(EMAIL_TAKEN, code="unique")]
+    return serializers.ValidationError(errors or {"non_field_errors": [serializers.ErrorDetail(
+        "Another account was just saved with these details; try again.", code="unique")]})
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -47,9 +66,15 @@ class MeSerializer(UserSerializer):
     def validate_email(self, value: str) -> str:
         taken = User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise serializers.ValidationError("A user with this email already exists.",
-                                              code="unique")
+            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
         return value
+
+    def update(self, instance, validated_data):
+        try:
+            with transaction.atomic():
+                return super().update(instance, validated_data)
+        except IntegrityError:
+            raise conflict(validated_data, exclude_pk=instance.pk) from None
 
 
 class UserRegistrationSerializer(serializers.ModelSerializer):
@@ -68,8 +93,7 @@ class UserRegistrationSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value: str) -> str:
         if User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError("A user with this email already exists.",
-                                              code="unique")
+            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
         return value
 
     def validate(self, attrs):
@@ -82,7 +106,13 @@ class UserRegistrationSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+        # The checks above can race with another sign-up; the database's
+        # unique constraints decide, and the loser gets the same 400.
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(**validated_data)
+        except IntegrityError:
+            raise conflict(validated_data) from None
 
     def to_representation(self, instance):
         return MeSerializer(instance, context=self.context).data
@@ -107,7 +137,7 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = ["message_id", "sender", "sent_at", "edited_at", "seq", "deleted_at"]
 
     def validate_message_body(self, value: str) -> str:
-        if not value.strip():
+        if is_blank(value):
             raise serializers.ValidationError("A message needs some text.", code="blank")
         return value
 

@@ -227,16 +227,19 @@ def remove_participant(conversation: Conversation, user) -> bool:
     return True
 
 
-def issue_ticket(user, since: dict) -> str:
+def issue_ticket(user, since: dict, session_id: str, auth_expires_at) -> str:
     """Return a new single-use WebSocket ticket for user (expired ones are swept).
 
     Only a SHA-256 of the ticket is stored, with the resume positions
-    ``since`` (conversation id to the last seq the client saw).
+    ``since`` (conversation id to the last seq the client saw) and the login
+    it was asked with (``revocation.login_of``): the socket it opens closes
+    when that login ends.
     """
     now = timezone.now()
     WebSocketTicket.objects.filter(expires_at__lt=now).delete()
     ticket = secrets.token_urlsafe(32)
     WebSocketTicket.objects.create(
         digest=hashlib.sha256(ticket.encode()).hexdigest(), user=user, since=since,
-        expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS))
+        expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS),
+        session_id=session_id, auth_expires_at=auth_expires_at)
     return ticket

@@ -3,10 +3,14 @@
 DRF's stock throttles copy ``DEFAULT_THROTTLE_RATES`` into a class attribute
 at import, so changing the settings later (a test, a reload) has no effect.
 These read the current value every time.  A refused request gets 429 with a
-``Retry-After`` header (DRF adds it from ``wait()``).
+``Retry-After`` header (DRF adds it from ``wait()``).  While Redis is
+unavailable they count in this process's memory (``chats.outage``).
 """
+from django.core.cache import caches
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from .outage import REDIS_ERRORS, throttle_counters
 
 
 class _LiveRatesMixin:
@@ -14,15 +18,35 @@ class _LiveRatesMixin:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonThrottle(_LiveRatesMixin, AnonRateThrottle):
+class _FallbackCacheMixin:
+    """Count in the ``default`` cache (Redis with REDIS_URL), or in this
+    process's ``local`` cache while Redis is unavailable (chats.outage)."""
+
+    @property
+    def cache(self):
+        return caches["local"] if throttle_counters.skipping else caches["default"]
+
+    def allow_request(self, request, view):
+        if throttle_counters.skipping:
+            return super().allow_request(request, view)
+        try:
+            allowed = super().allow_request(request, view)
+        except REDIS_ERRORS as error:
+            throttle_counters.failed(error)
+            return super().allow_request(request, view)
+        throttle_counters.succeeded()
+        return allowed
+
+
+class AnonThrottle(_FallbackCacheMixin, _LiveRatesMixin, AnonRateThrottle):
     """Requests without credentials, per client address (scope ``anon``)."""
 
 
-class UserThrottle(_LiveRatesMixin, UserRateThrottle):
+class UserThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
     """Requests by an authenticated user (scope ``user``)."""
 
 
-class SendThrottle(_LiveRatesMixin, ScopedRateThrottle):
+class SendThrottle(_FallbackCacheMixin, _LiveRatesMixin, ScopedRateThrottle):
     """Message sends by one user (scope ``send``); only on create."""
 
     def allow_request(self, request, view):

@@ -3,6 +3,7 @@ from django.urls import path, include
 from rest_framework import routers
 from rest_framework_nested.routers import NestedDefaultRouter
 
+from .passwords import PasswordChangeView
 from .views import (ConversationMessageViewSet, ConversationViewSet, MessageViewSet,
                     UserViewSet, WebSocketTicketView)
 
@@ -17,6 +18,7 @@ conversations_router.register(r"messages", ConversationMessageViewSet,
 
 urlpatterns = [
     path("ws-ticket/", WebSocketTicketView.as_view(), name="ws-ticket"),
+    path("users/me/password/", PasswordChangeView.as_view(), name="user-password"),
     path("", include(router.urls)),
     path("", include(conversations_router.urls)),
 ]

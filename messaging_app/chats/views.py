@@ -20,6 +20,7 @@ from .filters import MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import IsParticipantOfConversation
+from .revocation import login_of
 from .schema import (PARTICIPANT_ID, WS_TICKET_DESCRIPTION, conversation_message_schema,
                      conversation_schema, message_schema, user_schema)
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
@@ -300,7 +301,8 @@ class WebSocketTicketView(APIView):
     def post(self, request):
         serializer = WebSocketTicketRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket = services.issue_ticket(request.user, serializer.validated_data["since"])
+        ticket = services.issue_ticket(request.user, serializer.validated_data["since"],
+                                       *login_of(request))
         return Response({"ticket": ticket, "expires_in": WebSocketTicket.TTL_SECONDS,
                          "url": f"/ws/events/?ticket={ticket}"},
                         status=status.HTTP_201_CREATED)

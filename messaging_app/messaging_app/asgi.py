@@ -6,8 +6,9 @@ development) or in production with
 ``uvicorn messaging_app.asgi:application --host 127.0.0.1 --port 8000 --workers 2``
 (several processes need ``REDIS_URL`` so they share the channel layer).
 WebSockets authenticate with a single-use ticket from an authenticated
-request, never with cookies, so a foreign page cannot open one on a user's
-behalf: no Origin check is applied (non-browser clients send none).
+request or an access token, never with cookies.  Their handshakes are held
+to ``ALLOWED_HOSTS`` and, when a browser sends one, to an allowed Origin
+(``chats.handshake``), as Django holds HTTP requests.
 """
 import os
 
@@ -20,9 +21,10 @@ django_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chats.handshake import AllowedHostsAndOrigins  # noqa: E402
 from chats.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_application,
-    "websocket": URLRouter(websocket_urlpatterns),
+    "websocket": AllowedHostsAndOrigins(URLRouter(websocket_urlpatterns)),
 })

@@ -1,21 +1,33 @@
 """Settings for the messaging API.
 
 Everything that differs between machines comes from environment variables,
-read here and nowhere else (see ``.env.example``):
+read here and nowhere else (``.env.example`` lists every one; a ``.env``
+file fills in those the environment does not set):
 
-- ``DJANGO_SECRET_KEY``: required in production.  Without it the process
-  refuses to start, unless ``DJANGO_DEBUG=1`` (a fixed development key) or
-  the command is ``manage.py test`` (a random key per process).
+- ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
+  not ``django-insecure-...``; otherwise the process refuses to start, unless
+  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key) or the
+  command is ``manage.py test`` (a random key per process).
 - ``DJANGO_DEBUG``: ``1`` turns debug on; anything else leaves it off.
-- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names.
+- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names; required outside debug.
+- ``DJANGO_SECURE_PROXY_SSL_HEADER``, ``DJANGO_CSRF_TRUSTED_ORIGINS``,
+  ``DJANGO_SSL_REDIRECT``, ``DJANGO_HSTS_*``: serving behind a TLS proxy.
 - ``DATABASE_URL``: any dj-database-url URL; default is SQLite in WAL mode
   at ``db.sqlite3`` beside ``manage.py``.
 - ``REDIS_URL``: when set, the cache (throttle counters) and the Channels
   layer (WebSocket delivery) live in Redis, so every server process shares
-  the same limits and delivers each other's events.
+  the same limits and delivers each other's events; ``DJANGO_REDIS_TIMEOUT``
+  bounds each Redis call (``chats/outage.py``: what still works without it).
+- ``DJANGO_LOGIN_FAILURE_LIMIT`` / ``DJANGO_LOGIN_LOCKOUT_SECONDS``: failed
+  logins allowed per username and per client, and the lockout after them.
+- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
+  that its user is active with the same password.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
+- ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
+  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
+import importlib.util
 import os
 import secrets
 import sys
@@ -25,35 +37,66 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
+
+# A .env file beside manage.py (or DJANGO_ENV_FILE; empty: none) fills in
+# variables the environment does not set.  Test runs ignore it, so that they
+# do not depend on a developer's local configuration.
+ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and not TESTING:
+    load_dotenv(ENV_FILE, override=False)
+
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+_hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+
+MAKE_A_KEY = ("make one with: python -c 'import secrets; "
+              "print(secrets.token_urlsafe(50))'")
+
+
+def _weakness(key: str) -> str:
+    """Why key is too weak to sign tokens and sessions ('' when it is not)."""
+    if key.startswith("django-insecure-"):
+        return "is in Django's insecure development form (django-insecure-...)"
+    if len(key) < 50:
+        return f"is {len(key)} characters long (at least 50 are needed)"
+    if len(set(key)) < 5:
+        return "uses fewer than 5 different characters"
+    return ""
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if TESTING:
         SECRET_KEY = secrets.token_urlsafe(50)
-    elif DEBUG:
+    elif DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
+        # Fixed, so development tokens survive restarts; never for a server
+        # reachable under another name.
         SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
     else:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set; set it (see .env.example), "
-            "or set DJANGO_DEBUG=1 for local development"
-        )
+            "DJANGO_SECRET_KEY is not set; " + MAKE_A_KEY + " and set it (see .env.example)"
+            + ("" if DEBUG else ", or set DJANGO_DEBUG=1 for local development on loopback"))
+elif not DEBUG and _weakness(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}")
 
-_hosts = os.environ.get("DJANGO_ALLOWED_HOSTS", "")
 if _hosts:
-    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+    ALLOWED_HOSTS = _hosts
 elif DEBUG or TESTING:
-    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    ALLOWED_HOSTS = [*LOOPBACK_HOSTS, "testserver"]
 else:
-    ALLOWED_HOSTS = []
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is not set: list the host names this server answers to, "
+        "comma-separated (e.g. DJANGO_ALLOWED_HOSTS=chat.example.com), or set "
+        "DJANGO_DEBUG=1 for local development")
 
 INSTALLED_APPS = [
-    # First, so that runserver is daphne's: it serves HTTP and WebSockets.
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,8 +110,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "chats",
 ]
+if importlib.util.find_spec("daphne"):
+    # First, so that runserver is daphne's and serves WebSockets too.  daphne
+    # is a development requirement; production runs uvicorn.
+    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -79,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login on Django's own views into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "messaging_app.urls"
@@ -124,6 +174,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "chats.User"
 
+# Failed-login limits (django-axes, see chats/login_limits.py): every
+# authenticate() call is checked and counted first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_SECONDS", "900")))
+# Counted per username and, separately, per client address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A lockout ends AXES_COOLOFF_TIME after the last counted failure; attempts
+# during it are refused without extending it (no endless lockout of a victim).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "chats.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "chats.login_limits.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,25 +204,36 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds any Redis call may take before it counts as failed (chats.outage):
+# a down or hung Redis then slows a request by at most this, once.
+REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT", "1"))
+# "local": what throttles count in while Redis is unavailable.
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+               "LOCATION": "local"}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT,
+                                      "socket_timeout": REDIS_TIMEOUT}},
+              "local": LOCAL_CACHE}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+              "local": LOCAL_CACHE}
 
 # Channels: in-process delivery by default (one server process); with
 # REDIS_URL several processes or machines share delivery through Redis.
 if REDIS_URL:
-    # socket_timeout=None: redis-py 8 defaults to 5 s, which aborts the
-    # layer's blocking BZPOPMIN on any socket idle for 5 s and drops it
-    # (django/channels_redis#422); chats/tests/test_e2e.py idles past it.
-    # max_connections: redis-py's pool refuses (MaxConnectionsError) beyond
-    # its default 100 instead of waiting; 200 sockets connecting at once
-    # (bench/bench_realtime.py) each run group_add concurrently.
+    # The layer's blocking read waits 1 s (chats/channel_layer.py), so the
+    # socket timeout can be REDIS_TIMEOUT + 1 s: idle sockets stay open and a
+    # hung Redis is noticed.  max_connections: redis-py's pool refuses
+    # (MaxConnectionsError) beyond its default 100 instead of waiting; 200
+    # sockets connecting at once (bench/bench_realtime.py) each run group_add.
     CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "chats.channel_layer.BoundedRedisChannelLayer",
         "CONFIG": {"hosts": [{
-            "address": REDIS_URL, "socket_timeout": None,
+            "address": REDIS_URL,
+            "socket_connect_timeout": REDIS_TIMEOUT,
+            "socket_timeout": REDIS_TIMEOUT + 1,
             "max_connections": int(os.environ.get("DJANGO_REDIS_MAX_CONNECTIONS", "1000"))}],
             "capacity": 1000}}}
 else:
@@ -161,6 +241,9 @@ else:
                                   "CONFIG": {"capacity": 1000}}}
 # capacity: events queued per socket before the layer drops new ones (default 100).  A
 # dropped message.created is repaired by the consumer's gap fill on the next one.
+# Seconds between two checks, by each open WebSocket, that its user is still
+# active with the same password (chats.revocation); notices close them sooner.
+SOCKET_RECHECK_SECONDS = float(os.environ.get("DJANGO_SOCKET_RECHECK_SECONDS", "30"))
 # Seconds a WebSocket must wait between two typing notices for one conversation.
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
 
@@ -214,6 +297,10 @@ REST_FRAMEWORK = {
         "chats.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Clients are told apart by the socket's address; X-Forwarded-For is read
+    # only when proxies in front of the server are declared (the address the
+    # last of them appended), since a client can write anything there.
+    "NUM_PROXIES": int(os.environ.get("DJANGO_NUM_PROXIES", "0")),
     "EXCEPTION_HANDLER": "chats.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -256,6 +343,22 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Behind a proxy that terminates TLS: the header it sets to "https" on the
+# requests it forwards (e.g. X-Forwarded-Proto), so that Django knows a
+# request was secure (https:// links, the CSRF origin check of admin logins).
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Origins (scheme://host[:port]) whose form posts are trusted, e.g. https://chat.example.com.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+                        .split(",") if o.strip()]
+SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SSL_REDIRECT", "0") == "1"
+# A load balancer's health probe may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD", "0") == "1"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -263,6 +366,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     # 4xx answers are the point of many tests; keep their log lines out of the report.
     "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"},
+                # axes logs each failed login (a security log); tests fail many on purpose.
+                "axes": {"level": "ERROR" if TESTING else "WARNING"},
+                # Oversize bodies and bad hosts (also on purpose in tests).
+                "django.security": {"level": "CRITICAL" if TESTING else "WARNING"},
                 # runserver (daphne) logs each request here; once is enough.
                 "django.channels.server": {"handlers": ["console"], "level": "INFO",
                                            "propagate": False}},

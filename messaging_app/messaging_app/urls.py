@@ -1,11 +1,13 @@
-"""Project routes: admin, the API, browsable-API login, JWT, OpenAPI."""
+"""Project routes: health probe, admin, the API, browsable-API login, JWT, OpenAPI."""
 from django.contrib import admin
 from django.urls import path, include
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chats.auth import ChatTokenObtainPairView, LogoutView, TokenRefreshView
+from chats.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/token/", ChatTokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("api/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
@@ -16,5 +18,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
+handler400 = "chats.exceptions.bad_request"
 handler404 = "chats.exceptions.not_found"
 handler500 = "chats.exceptions.server_error"

@@ -47,11 +47,26 @@ def redis_url_for_tests():
     return url
 
 
+class HangingPort:
+    """A TCP port that accepts connections and never answers: a hung Redis."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(128)  # the kernel completes handshakes; nobody reads
+        self.port = self.socket.getsockname()[1]
+
+    def close(self) -> None:
+        self.socket.close()
+
+
 class Server:
     """``uvicorn messaging_app.asgi:application`` on a free port of 127.0.0.1."""
 
-    def __init__(self, redis_url=None):
+    def __init__(self, redis_url=None, env=None):
         self.port = free_port()
+        self.log = ""
+        extra = env or {}
         env = {**os.environ,
                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                "DATABASE_URL": test_database_url(),
@@ -63,6 +78,7 @@ class Server:
         env.pop("REDIS_URL", None)
         if redis_url:
             env["REDIS_URL"] = redis_url
+        env.update(extra)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
@@ -99,4 +115,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.process.stderr.close()
+        if not self.process.stderr.closed:
+            self.log = self.process.stderr.read().decode(errors="replace")
+            self.process.stderr.close()

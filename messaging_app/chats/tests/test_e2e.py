@@ -128,8 +128,8 @@ class ScaleOutTests(TransactionTestCase):
         bob = LiveClient(second, self.bob)
         with alice.socket() as ws:
             self.assertEqual(receive(ws)["type"], "ready")
-            # Idle longer than redis-py 8's default 5 s socket timeout, which
-            # would break the layer's blocking read (settings turn it off).
+            # Idle longer than the layer's socket timeout (and redis-py 8's
+            # default 5 s): its blocking reads must keep the socket alive.
             time.sleep(IDLE_SECONDS)
             for i in range(3):
                 self.assertEqual(bob.send(self.conversation, f"via B {i}").status_code, 201)

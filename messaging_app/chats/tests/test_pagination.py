@@ -105,3 +105,15 @@ class PaginationTests(ChatTestCase):
         Message.objects.create(conversation=self.conversation, sender=self.bob,
                                message_body="late")
         self.assertEqual(self.ids(self.client.get(previous)), self.ordered[-20:-10])
+
+    def test_cursor_timestamps_out_of_range_are_400(self):
+        import base64
+        import json
+        for when in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59",
+                     "2026-01-01T00:00:00"):  # the last one has no offset
+            with self.subTest(when=when):
+                raw = json.dumps(["before", when, self.ordered[0]]).encode()
+                token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+                response = self.client.get(self.url, {"cursor": token})
+                self.assertEqual(response.status_code, 400, response.content)
+                self.assertIn("cursor", response.json()["errors"])

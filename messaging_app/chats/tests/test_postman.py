@@ -28,7 +28,7 @@ def lookup(data, expression: str):
 
 class PostmanCollectionTests(APITestCase):
     def setUp(self):
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", force=True, stdout=io.StringIO())
         self.collection = json.loads(COLLECTION.read_text())
 
     def test_collection_is_postman_v2_1(self):

@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: a few users, conversations and messages, idempotently."""
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,9 +25,18 @@ DEMO_TALK = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users, conversations and messages (safe to run again)."
+    help = ("Create demo users, conversations and messages (safe to run again). "
+            "Only with DJANGO_DEBUG=1 unless --force: the accounts' password is published.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="create the demo accounts even with debug off")
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                f"seed_demo creates accounts whose password ({DEMO_PASSWORD}) is published; "
+                "it runs with DJANGO_DEBUG=1, or pass --force to create them anyway.")
         # Printing happens after the commit, so a closed stdout cannot undo the data.
         with transaction.atomic():
             self.seed()

@@ -16,7 +16,7 @@ def point_at_newest(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("chats", "0006_user_manager"),
+        ("chats", "0008_websocketticket_login"),
     ]
 
     operations = [
