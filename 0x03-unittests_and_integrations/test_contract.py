@@ -74,7 +74,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_docstrings_are_sentences_everywhere(self) -> None:
         """Modules, classes and functions have docstrings ending in '.'."""
-        missing = []  # type: List[str]
+        missing: List[str] = []
         for name, _, tree in parsed():
             nodes = [tree] + [n for n in ast.walk(tree) if isinstance(
                 n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -88,7 +88,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_every_function_is_annotated(self) -> None:
         """Each parameter (but self and cls) and each return is annotated."""
-        missing = []  # type: List[str]
+        missing: List[str] = []
         for name, _, tree in parsed():
             for func in functions(tree):
                 args = func.args
@@ -102,7 +102,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_annotations_run_on_python_3_7(self) -> None:
         """No list[str]-style or X | Y annotations (they need 3.9/3.10)."""
-        found = []  # type: List[str]
+        found: List[str] = []
         for name, _, tree in parsed():
             for func in functions(tree):
                 notes = [a.annotation for a in func.args.args

@@ -185,7 +185,7 @@ def _connect_mysql(cfg: Settings, with_database: bool, int_ages: bool,
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict:
     """Row factory giving ``{column: value}`` like a dictionary cursor."""
-    return dict(zip([d[0] for d in cursor.description], row))
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 class SQLiteCursor(sqlite3.Cursor):

@@ -252,7 +252,7 @@ def print_table(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
     """Print one table for all sizes; return the target verdicts."""
     print(f"{'workload':<25} {'rows':>9} {'seconds':>8} {'rows/s':>10} "
           f"{'peak RSS MB':>11}  ratio (rows/s vs baseline)")
-    for size, results in all_results.items():
+    for results in all_results.values():
         for name, r in results.items():
             if not r:
                 continue
