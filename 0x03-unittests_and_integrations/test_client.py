@@ -235,6 +235,12 @@ class TestIntegrationGithubOrgClient(unittest.TestCase):
                          [((GOOGLE_ORG_URL,), {}),
                           ((self.org_payload["repos_url"],), {})])
 
+    def test_client_for_the_payloads_login(self) -> None:
+        """A client made from the org payload's login lists its repos."""
+        github = GithubOrgClient(self.org_payload["login"])
+        self.assertEqual(github.org["login"], self.org_payload["login"])
+        self.assertEqual(github.public_repos(), self.expected_repos)
+
     def test_an_unknown_url_fails_loudly(self) -> None:
         """An organisation the fixtures do not know raises, naming the URL."""
         with self.assertRaises(AssertionError) as caught:
