@@ -12,20 +12,24 @@ import sys
 import time
 from pathlib import Path
 
+import prodev_db
+
 follow_users = __import__('live_updates').follow_users
 
 count = int(os.environ.get("LIVE_COUNT", "5"))
 interval = os.environ.get("LIVE_INTERVAL", "0.3")
 idle = float(os.environ.get("LIVE_IDLE", "2"))
-stream = follow_users(poll_interval=min(0.1, idle / 4), idle_timeout=idle)
-writer = subprocess.Popen(
-    [sys.executable, str(Path(__file__).with_name("live_updates.py")),
-     "--count", str(count), "--interval", interval,
-     "--tag", f"{int(time.time())}.{os.getpid()}"])
 seen = 0
-for user in stream:
-    seen += 1
-    print(f"new user {seen}: {user}", flush=True)
-writer.wait()
+with prodev_db.clean_exit():
+    stream = follow_users(poll_interval=min(0.1, idle / 4),
+                          idle_timeout=idle)
+    writer = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("live_updates.py")),
+         "--count", str(count), "--interval", interval,
+         "--tag", f"{int(time.time())}.{os.getpid()}"])
+    for user in stream:
+        seen += 1
+        print(f"new user {seen}: {user}", flush=True)
+    writer.wait()
 print(f"followed {seen} new users; writer exited with {writer.returncode}")
 sys.exit(0 if writer.returncode == 0 and seen == count else 1)

@@ -35,8 +35,7 @@ def _queries(connection: Any) -> tuple:
     column = (_SQLITE_POSITION if prodev_db.is_sqlite(connection)
               else _MYSQL_POSITION)
     start = f"SELECT COALESCE(MAX({column}), 0) FROM user_data"
-    page = (f"SELECT {column}, user_id, name, email, "
-            "CAST(age AS SIGNED INTEGER) AS age FROM user_data "
+    page = (f"SELECT {column}, {prodev_db.USER_COLUMNS} FROM user_data "
             f"WHERE {column} > %s ORDER BY {column} LIMIT %s")
     return start, page
 

@@ -74,7 +74,7 @@ class CSVFormatError(ValueError):
 # The five contract functions
 
 
-def connect_db() -> Optional[Any]:
+def connect_db():
     """Connect to the server with no database selected.
 
     Return the connection, or print one clear error line and return None.
@@ -86,8 +86,10 @@ def connect_db() -> Optional[Any]:
         return None
 
 
-def create_database(connection: Any) -> None:
+def create_database(connection):
     """Create the database if it is missing; print nothing, keep it open.
+
+    connection is one from connect_db().
 
     On SQLite the file is the database: connecting already made it.
     """
@@ -102,7 +104,7 @@ def create_database(connection: Any) -> None:
         cursor.close()
 
 
-def connect_to_prodev() -> Optional[Any]:
+def connect_to_prodev():
     """Connect to ALX_prodev (or MYSQL_DATABASE); ages come back as int.
 
     Return the connection, or print one clear error line and return None.
@@ -114,8 +116,11 @@ def connect_to_prodev() -> Optional[Any]:
         return None
 
 
-def create_table(connection: Any) -> None:
-    """Create user_data if missing, commit, and say so."""
+def create_table(connection):
+    """Create user_data if missing, commit, and say so.
+
+    connection is one from connect_to_prodev().
+    """
     cursor = connection.cursor()
     try:
         if prodev_db.is_sqlite(connection):
@@ -128,7 +133,7 @@ def create_table(connection: Any) -> None:
     print("Table user_data created successfully")
 
 
-def insert_data(connection: Any, data: Any) -> int:
+def insert_data(connection, data):
     """Load the CSV file ``data`` into user_data; print nothing.
 
     The file is read as a stream and inserted in batches inside one

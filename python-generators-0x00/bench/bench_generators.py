@@ -107,10 +107,11 @@ def work(name: str, size: int) -> None:
         for batch in _task("1-batch_processing").stream_users_in_batches(
                 PAGE):
             rows += len(batch)
-    elif name in ("lazy_offset", "lazy_keyset"):
-        pages = _task("2-lazy_paginate").lazy_paginate(
-            PAGE, keyset=name == "lazy_keyset")
-        for page in pages:
+    elif name == "lazy_offset":
+        for page in _task("2-lazy_paginate").lazy_paginate(PAGE):
+            rows += len(page)
+    elif name == "lazy_keyset":
+        for page in _task("keyset_paginate").lazy_paginate_keyset(PAGE):
             rows += len(page)
     elif name == "calculate_average_age":
         _task("4-stream_ages").calculate_average_age()
