@@ -9,9 +9,10 @@ INVISIBLE``, so ``SELECT *`` still returns the four SPEC columns) and the
 implicit ``rowid`` on SQLite.
 
 Run as a script to add users, one every ``--interval`` seconds (the writer
-side of ``5-main.py``):
+side of ``5-main.py``); their emails carry ``--tag``, so
+:func:`remove_tagged_users` can take them out again:
 
-    ./live_updates.py --count 5 --interval 0.5
+    ./live_updates.py --count 5 --interval 0.5 --tag demo
 """
 import argparse
 import sys
@@ -120,6 +121,24 @@ def add_user(connection: Any, name: str, email: str, age: int) -> str:
     return user_id
 
 
+# Emails of the users the writer adds: a LIKE pattern with number="%".
+TAGGED_EMAIL = "live.{tag}.{number}@example.com"
+
+
+def remove_tagged_users(tag: str) -> int:
+    """Delete the users the writer added with ``tag``; return how many."""
+    connection = prodev_db.connect()
+    cursor = connection.cursor()
+    try:
+        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
+                       (TAGGED_EMAIL.format(tag=tag, number="%"),))
+        connection.commit()
+        return cursor.rowcount
+    finally:
+        cursor.close()
+        connection.close()
+
+
 def main(argv: Optional[list] = None) -> int:
     """Add ``--count`` users, one every ``--interval`` seconds."""
     parser = argparse.ArgumentParser(description="Add users over time.")
@@ -133,7 +152,8 @@ def main(argv: Optional[list] = None) -> int:
         for number in range(1, args.count + 1):
             time.sleep(args.interval)
             add_user(connection, f"Live User {number}",
-                     f"live.{args.tag}.{number}@example.com", 20 + number)
+                     TAGGED_EMAIL.format(tag=args.tag, number=number),
+                     20 + number)
     finally:
         connection.close()
     return 0

@@ -8,7 +8,6 @@ import sys
 import unittest
 from typing import List
 
-import prodev_db
 
 from prodev_testing import (HERE, TEST_DATABASE, MySQLBackend,
                             SQLiteBackend, csv_users, quiet, require_mysql)
@@ -66,16 +65,6 @@ class DriverChecks:
         self.assertEqual(len(lines), 4)
         self.assertEqual(self.count(), 1000)
 
-    def delete_live_users(self) -> None:
-        """Remove the users the live demo added (other tests count rows)."""
-        connection = prodev_db.connect()
-        cursor = connection.cursor()
-        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
-                       ("live.%",))
-        connection.commit()
-        cursor.close()
-        connection.close()
-
     def test_1_main_prints_six_users(self) -> None:
         """1-main.py prints the first six users."""
         self.assertEqual(len(self.users(self.run_ok("1-main.py"))), 6)
@@ -110,16 +99,30 @@ class DriverChecks:
         self.assertEqual(self.run_ok("4-main.py"), [line])
         self.assertEqual(self.run_ok("4-stream_ages.py"), [line])
 
-    def test_5_main_follows_live_inserts(self) -> None:
-        """5-main.py streams the rows another process inserts."""
-        self.addCleanup(self.delete_live_users)
+    def run_5_main(self) -> List[str]:
+        """Run the live demo quickly; return its output lines."""
         done = run("5-main.py", env=self.child_env(LIVE_INTERVAL="0.05",
                                                    LIVE_IDLE="0.6"))
         self.assertEqual((done.stderr, done.returncode), ("", 0))
-        lines = done.stdout.splitlines()
+        return done.stdout.splitlines()
+
+    def test_5_main_follows_live_inserts(self) -> None:
+        """5-main.py streams the rows another process inserts."""
+        lines = self.run_5_main()
         self.assertEqual(len(lines), 6)
+        for number, line in enumerate(lines[:5], 1):
+            self.assertTrue(line.startswith(f"new user {number}: {{"), line)
         self.assertEqual(lines[-1],
                          "followed 5 new users; writer exited with 0")
+
+    def test_5_main_leaves_the_table_as_it_found_it(self) -> None:
+        """Run twice, the demo changes neither the rows nor 4-main.py."""
+        table = "SELECT * FROM user_data ORDER BY user_id"
+        before = (self.query(table), self.run_ok("4-main.py"))
+        self.run_5_main()
+        self.run_5_main()
+        self.assertEqual((self.query(table), self.run_ok("4-main.py")),
+                         before)
 
     def test_curriculum_style_callers(self) -> None:
         """The official drivers' call shapes work unchanged."""
