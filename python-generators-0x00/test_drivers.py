@@ -8,7 +8,6 @@ import sys
 import unittest
 from typing import List
 
-
 from prodev_testing import (HERE, TEST_DATABASE, MySQLBackend,
                             SQLiteBackend, csv_users, quiet, require_mysql)
 
@@ -155,6 +154,50 @@ class DriverChecks:
         self.assertRegex(lines[1], r"^Read 1,000 rows from .*user_data\.csv "
                                    rf"into {re.escape(TEST_DATABASE)} \(")
         self.assertIn(self.driver_hint, lines[1])
+
+    def test_seed_script_reports_inserted_and_present_rows(self) -> None:
+        """The summary counts rows read, inserted and already present."""
+        env = self.scratch_env()
+        first, second = (run("seed.py", env=env) for _ in range(2))
+        self.assertEqual((first.returncode, first.stderr), (0, ""))
+        self.assertTrue(first.stdout.splitlines()[1].endswith(
+            ": 1,000 inserted, 0 already present"), first.stdout)
+        self.assertTrue(second.stdout.splitlines()[1].endswith(
+            ": 0 inserted, 1,000 already present"), second.stdout)
+
+    def test_seed_script_help_exits_0_and_touches_nothing(self) -> None:
+        """./seed.py --help prints usage, exits 0, creates nothing."""
+        done = run("seed.py", "--help", env=self.scratch_env())
+        self.assertEqual((done.returncode, done.stderr), (0, ""))
+        self.assertTrue(done.stdout.startswith("usage: seed.py"), done.stdout)
+        self.assertFalse(self.scratch_exists())
+
+    def test_seed_script_refuses_bad_arguments_first(self) -> None:
+        """Unknown options or two files: usage error 2, nothing created."""
+        env = self.scratch_env()
+        for args in (["--bogus"], ["user_data.csv", "user_data.csv"]):
+            with self.subTest(args=args):
+                done = run("seed.py", *args, env=env)
+                self.assertEqual((done.returncode, done.stdout), (2, ""))
+                self.assertIn("usage: seed.py", done.stderr)
+        self.assertFalse(self.scratch_exists())
+
+    def test_seed_script_checks_the_whole_csv_first(self) -> None:
+        """A bad last row or a missing file: one line, nothing created."""
+        bad = HERE / "bench" / "data" / f"late-{os.getpid()}.csv"
+        bad.parent.mkdir(parents=True, exist_ok=True)
+        self.addCleanup(bad.unlink)
+        bad.write_text('"name","email","age"\n"A","a@example.com","30"\n'
+                       '"B","b.example.com","40"\n')
+        env = self.scratch_env()
+        for path, expected in ((bad, "line 3, field 'email'"),
+                               (bad.with_name("missing.csv"), "missing.csv")):
+            with self.subTest(path=path.name):
+                done = run("seed.py", str(path), env=env)
+                self.assertEqual((done.returncode, done.stdout), (1, ""))
+                self.assertEqual(len(done.stderr.splitlines()), 1)
+                self.assertIn(expected, done.stderr)
+        self.assertFalse(self.scratch_exists())
 
     def test_seed_script_reports_a_bad_csv_in_one_line(self) -> None:
         """./seed.py bad.csv: exit 1 and one line naming line and field."""

@@ -66,7 +66,7 @@ def work_seed(csv_path: str) -> int:
     seed.create_table(connection)
     sys.stdout = sys.__stdout__
     started = time.perf_counter()
-    rows = seed.insert_data(connection, csv_path)
+    rows = seed.insert_data(connection, csv_path).read
     _report(rows, time.perf_counter() - started)
     connection.close()
     return rows
