@@ -213,7 +213,7 @@ def read_rows(path: Any) -> Iterator[Row]:
                            if len(record) == 4 else ["name", "email", "age"])
             # A record read over several lines, or one whose last field
             # ends in a line break (the quote ran on to the end of the file).
-            if start != end or record[-1][-1:] in ("\n", "\r"):
+            if start != end or record[-1].endswith(("\n", "\r")):
                 _unterminated_quote(path, start, end, columns, record)
             yield _row(path, start, columns, record)
 
@@ -260,8 +260,7 @@ def _row(path: Any, line: int, columns: List[str], record: List[str]) -> Row:
     email = record[columns.index("email")].strip()
     if not email:
         raise CSVFormatError(path, line, "email", "empty")
-    local, at, domain = email.rpartition("@")
-    if not (local and at and domain):
+    if not 0 < email.rfind("@") < len(email) - 1:   # name@domain
         raise CSVFormatError(path, line, "email",
                              f"{email!r} is not an address (name@domain)")
     text = record[columns.index("age")].strip()
