@@ -3,9 +3,10 @@
 
 The follower starts first, then a writer process (``live_updates.py``) adds
 ``LIVE_COUNT`` users (default 5), one every ``LIVE_INTERVAL`` seconds
-(default 0.3); each new row is printed as it arrives, and the stream ends
-after ``LIVE_IDLE`` seconds without news (default 2).  At the end (or on
-Ctrl-C) the demo deletes the users it added, so user_data is left as it was.
+(default 0.3); each new row is printed as it arrives.  The stream ends when
+all of them have arrived, or after ``LIVE_IDLE`` seconds without news
+(default 2).  At the end (or on Ctrl-C) the demo deletes the users it added,
+so user_data is left as it was.
 """
 import os
 import subprocess
@@ -32,6 +33,8 @@ with prodev_db.clean_exit():
         for user in stream:
             seen += 1
             print(f"new user {seen}: {user}", flush=True)
+            if seen == count:
+                break
     finally:
         stream.close()
         writer.wait()
