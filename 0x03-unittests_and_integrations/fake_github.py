@@ -57,12 +57,12 @@ class FakeGitHub:
         """Keep the routes; port 0 lets the system pick a free port."""
         self._routes = dict(routes)
         self._port = port
-        self._server = None  # type: Optional[ThreadingHTTPServer]
-        self._thread = None  # type: Optional[threading.Thread]
-        self._bodies = {}  # type: Dict[str, Tuple[bytes, str]]
+        self._server: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+        self._bodies: Dict[str, Tuple[bytes, str]] = {}
         self._not_found = (json.dumps(NOT_FOUND).encode("utf-8"), JSON)
         self.url = ""
-        self.paths = []  # type: List[str]
+        self.paths: List[str] = []
 
     def start(self) -> "FakeGitHub":
         """Bind the socket, start serving in a daemon thread, return self."""

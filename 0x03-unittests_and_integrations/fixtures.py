@@ -2,11 +2,13 @@
 """GitHub REST API payloads for the google organisation, used by the tests.
 
 ``TEST_PAYLOAD`` holds one 4-tuple ``(org_payload, repos_payload,
-expected_repos, apache2_repos)``.  ``repos_payload`` mimics the answer of
-``GET /orgs/google/repos``: one full repository object per repository, with
-the fields, URL templates and license objects GitHub returns.  Counts, ids,
-dates and descriptions are made up for these tests; the derived fields
-(``node_id``, every ``*_url``) are computed the way GitHub builds them.
+expected_repos, apache2_repos)``.  ``org_payload`` mimics the answer of
+``GET /orgs/google`` (login, id, every ``*_url``, counts, dates) and
+``repos_payload`` the answer of ``GET /orgs/google/repos``: one full
+repository object per repository, with the fields, URL templates and license
+objects GitHub returns.  Counts, ids, dates and descriptions are made up for
+these tests; the derived fields (``node_id``, every ``*_url``) are computed
+the way GitHub builds them.
 """
 import base64
 from typing import Any, Dict, Optional, Tuple
@@ -119,6 +121,45 @@ def _owner() -> Dict[str, Any]:
     }
 
 
+def _organisation() -> Dict[str, Any]:
+    """Return the organisation object GitHub answers for the google org."""
+    url = "{}/orgs/{}".format(API, ORG_LOGIN)
+    return {
+        "login": ORG_LOGIN,
+        "id": ORG_ID,
+        "node_id": _node_id("Organization", ORG_ID),
+        "url": url,
+        "repos_url": url + "/repos",
+        "events_url": url + "/events",
+        "hooks_url": url + "/hooks",
+        "issues_url": url + "/issues",
+        "members_url": url + "/members{/member}",
+        "public_members_url": url + "/public_members{/member}",
+        "avatar_url": "https://avatars.githubusercontent.com/u/{}?v=4"
+                      .format(ORG_ID),
+        "description": "Google's open source projects.",
+        "name": "Google",
+        "company": None,
+        "blog": "https://opensource.google/",
+        "location": None,
+        "email": None,
+        "twitter_username": None,
+        "is_verified": True,
+        "has_organization_projects": True,
+        "has_repository_projects": True,
+        # One page of repositories: the nine in repos_payload.
+        "public_repos": len(REPOS),
+        "public_gists": 0,
+        "followers": 41000,
+        "following": 0,
+        "html_url": "{}/{}".format(WEB, ORG_LOGIN),
+        "created_at": "2012-01-18T01:30:18Z",
+        "updated_at": "2019-12-05T01:20:52Z",
+        "archived_at": None,
+        "type": "Organization",
+    }
+
+
 def _repo(row: Tuple) -> Dict[str, Any]:
     """Return the repository object GitHub lists for one REPOS row."""
     (number, name, license_key, language, fork, created_at, updated_at,
@@ -217,7 +258,7 @@ def _repo(row: Tuple) -> Dict[str, Any]:
 
 TEST_PAYLOAD = [
     (
-        {"repos_url": "https://api.github.com/orgs/google/repos"},
+        _organisation(),
         [_repo(row) for row in REPOS],
         [row[1] for row in REPOS],
         ["dagger", "kratu", "traceur-compiler", "firmata.py"],

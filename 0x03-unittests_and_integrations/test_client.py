@@ -152,14 +152,14 @@ class TestGithubOrgClient(unittest.TestCase):
                                                       ) -> None:
         """An organisation without repos_url raises KeyError('repos_url')."""
         with self.assertRaises(KeyError) as caught:
-            GithubOrgClient("nope")._public_repos_url
+            _ = GithubOrgClient("nope")._public_repos_url
         self.assertEqual(caught.exception.args, ("repos_url",))
 
     @patch("client.get_json", return_value={})
     def test_org_url_keeps_the_login_and_follows_org_url(self, mock_get_json:
                                                          Mock) -> None:
         """The login goes in as given; ORG_URL may be overridden."""
-        GithubOrgClient("GoogleCloudPlatform").org
+        _ = GithubOrgClient("GoogleCloudPlatform").org
         mock_get_json.assert_called_with(
             "https://api.github.com/orgs/GoogleCloudPlatform")
 
@@ -168,7 +168,7 @@ class TestGithubOrgClient(unittest.TestCase):
 
             ORG_URL = "https://ghe.example/api/v3/orgs/{org}"
 
-        Enterprise("acme").org
+        _ = Enterprise("acme").org
         mock_get_json.assert_called_with(
             "https://ghe.example/api/v3/orgs/acme")
         self.assertEqual(GithubOrgClient.ORG_URL,
@@ -182,10 +182,10 @@ class TestGithubOrgClient(unittest.TestCase):
 class TestIntegrationGithubOrgClient(unittest.TestCase):
     """Integration tests: only requests.get is patched, answering by URL."""
 
-    org_payload = {}  # type: Dict
-    repos_payload = []  # type: List[Dict]
-    expected_repos = []  # type: List[str]
-    apache2_repos = []  # type: List[str]
+    org_payload: Dict = {}
+    repos_payload: List[Dict] = []
+    expected_repos: List[str] = []
+    apache2_repos: List[str] = []
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -235,6 +235,12 @@ class TestIntegrationGithubOrgClient(unittest.TestCase):
                          [((GOOGLE_ORG_URL,), {}),
                           ((self.org_payload["repos_url"],), {})])
 
+    def test_client_for_the_payloads_login(self) -> None:
+        """A client made from the org payload's login lists its repos."""
+        github = GithubOrgClient(self.org_payload["login"])
+        self.assertEqual(github.org["login"], self.org_payload["login"])
+        self.assertEqual(github.public_repos(), self.expected_repos)
+
     def test_an_unknown_url_fails_loudly(self) -> None:
         """An organisation the fixtures do not know raises, naming the URL."""
         with self.assertRaises(AssertionError) as caught:
@@ -250,10 +256,10 @@ class TestIntegrationGithubOrgClient(unittest.TestCase):
 class TestHTTPIntegrationGithubOrgClient(unittest.TestCase):
     """Integration tests with no mocks: a real HTTP server on 127.0.0.1."""
 
-    org_payload = {}  # type: Dict
-    repos_payload = []  # type: List[Dict]
-    expected_repos = []  # type: List[str]
-    apache2_repos = []  # type: List[str]
+    org_payload: Dict = {}
+    repos_payload: List[Dict] = []
+    expected_repos: List[str] = []
+    apache2_repos: List[str] = []
 
     @classmethod
     def setUpClass(cls) -> None:

@@ -74,7 +74,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_docstrings_are_sentences_everywhere(self) -> None:
         """Modules, classes and functions have docstrings ending in '.'."""
-        missing = []  # type: List[str]
+        missing: List[str] = []
         for name, _, tree in parsed():
             nodes = [tree] + [n for n in ast.walk(tree) if isinstance(
                 n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -88,7 +88,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_every_function_is_annotated(self) -> None:
         """Each parameter (but self and cls) and each return is annotated."""
-        missing = []  # type: List[str]
+        missing: List[str] = []
         for name, _, tree in parsed():
             for func in functions(tree):
                 args = func.args
@@ -102,7 +102,7 @@ class TestHouseRules(unittest.TestCase):
 
     def test_annotations_run_on_python_3_7(self) -> None:
         """No list[str]-style or X | Y annotations (they need 3.9/3.10)."""
-        found = []  # type: List[str]
+        found: List[str] = []
         for name, _, tree in parsed():
             for func in functions(tree):
                 notes = [a.annotation for a in func.args.args
@@ -133,8 +133,25 @@ class TestFixtures(unittest.TestCase):
         self.assertEqual(fixtures.TEST_PAYLOAD[0], (
             fixtures.org_payload, fixtures.repos_payload,
             fixtures.expected_repos, fixtures.apache2_repos))
-        self.assertEqual(fixtures.org_payload, {
-            "repos_url": "https://api.github.com/orgs/google/repos"})
+        self.assertEqual(fixtures.org_payload["repos_url"],
+                         "https://api.github.com/orgs/google/repos")
+
+    def test_organisation_looks_like_githubs(self) -> None:
+        """The org payload has the fields GET /orgs/google answers with."""
+        org = fixtures.org_payload
+        fields = {"login", "id", "node_id", "url", "repos_url",
+                  "events_url", "hooks_url", "issues_url", "members_url",
+                  "public_members_url", "avatar_url", "description", "name",
+                  "blog", "html_url", "public_repos", "followers",
+                  "created_at", "updated_at", "type"}
+        self.assertLessEqual(fields, set(org))
+        self.assertEqual(org["login"], "google")
+        self.assertEqual(org["type"], "Organization")
+        self.assertEqual(org["url"], "https://api.github.com/orgs/google")
+        self.assertEqual(org["html_url"], "https://github.com/google")
+        owner = fixtures.repos_payload[0]["owner"]
+        self.assertEqual((org["id"], org["node_id"]),
+                         (owner["id"], owner["node_id"]))
 
     def test_repositories_in_order_with_their_licenses(self) -> None:
         """Nine google repositories, SPEC order and license keys."""

@@ -197,7 +197,7 @@ class TestMemoize(unittest.TestCase):
 
         flaky = Flaky()
         with self.assertRaises(ValueError):
-            getattr(flaky, "value")
+            _ = flaky.value
         self.assertEqual(flaky.value, 5)
         self.assertEqual(flaky.value, 5)
         self.assertEqual(outcomes, [])

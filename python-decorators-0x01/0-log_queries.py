@@ -1,37 +1,68 @@
 #!/usr/bin/env python3
-"""Task 0: log every SQL query a function runs.
+"""Task 0: log the SQL of every query a function runs, before it runs.
 
-``@log_queries`` writes one line per call to the ``decorators.log_queries``
-logger, after the call::
+``@log_queries`` writes one line per call, before calling the function::
 
-    [2026-01-01 12:00:00] Executing SQL Query: SELECT * FROM users \
-| params=() | 0.21 ms | 10 rows
+    [2026-01-01 12:00:00] Executing SQL Query: SELECT * FROM users
 
-The timestamp is when the call started; the SQL (the ``query`` argument,
-keyword or first positional) is shown on one line; then the bound parameters,
-the elapsed milliseconds and the outcome: the number of rows returned, or
-``failed: <ExceptionType>: <message>``.  Failed calls are logged at ERROR and
-the exception is re-raised unchanged; successful ones at INFO.
+The SQL is the ``query`` argument (keyword, or the first positional string).
+Where the line goes: through the ``decorators.log_queries`` logger at INFO
+when the program has set up logging (any handler on that logger or its
+parents, e.g. after ``logging.basicConfig()``); otherwise straight to
+stdout, so a script that only imports this file still shows its queries.
+After the call, the logger also records the time it took and the outcome:
+the row count at DEBUG, or the error at ERROR (then re-raised unchanged).
 
-Running this file configures logging to print those lines and runs
-``fetch_all_users(query="SELECT * FROM users")``.
+Running this file runs ``fetch_all_users(query="SELECT * FROM users")``.
 """
 import functools
 import logging
-import sys
 import time
 from datetime import datetime
-from typing import Any, Callable, List, Sequence, TypeVar
 
 import query_tools
 import users_db
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 logger = logging.getLogger("decorators.log_queries")
 
 
-def describe_result(result: Any) -> str:
+def log_queries(func):
+    """Log the SQL of each call to func (callable) before running it.
+
+    Returns the wrapper; arguments and the return value pass through
+    untouched, and an exception is logged and re-raised as it is.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        sql = query_tools.sql_of(args, kwargs)
+        _announce(f"[{datetime.now():%Y-%m-%d %H:%M:%S}] "
+                  f"Executing SQL Query: {sql}")
+        start = time.perf_counter()
+        try:
+            result = func(*args, **kwargs)
+        except Exception as error:
+            logger.error("Query failed after %.2f ms: %s: %s",
+                         (time.perf_counter() - start) * 1000,
+                         type(error).__name__, error)
+            raise
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Query done in %.2f ms: %s",
+                         (time.perf_counter() - start) * 1000,
+                         describe_result(result))
+        return result
+
+    return wrapper
+
+
+def _announce(line: str) -> None:
+    """Send the query line to logging if it is set up, else to stdout."""
+    if logger.hasHandlers():
+        logger.info("%s", line)
+    else:
+        print(line, flush=True)
+
+
+def describe_result(result: object) -> str:
     """Say in a few words what a query function returned."""
     if isinstance(result, list):
         return f"{len(result)} row{'' if len(result) == 1 else 's'}"
@@ -42,55 +73,15 @@ def describe_result(result: Any) -> str:
     return f"returned {type(result).__name__}"
 
 
-def log_queries(func: F) -> F:
-    """Log the SQL, parameters, duration and outcome of each call to ``func``.
-
-    The SQL is taken from the ``query`` keyword or the first positional
-    argument (see ``query_tools.sql_getter``); arguments and the return value
-    pass through untouched.
-    """
-    get_sql = query_tools.sql_getter(func, default_index=0)
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        sql, params = get_sql(args, kwargs)
-        started_at = datetime.now()
-        start = time.perf_counter()
-        try:
-            result = func(*args, **kwargs)
-        except Exception as exc:
-            logger.error("[%s] Executing SQL Query: %s | params=%r | "
-                         "%.2f ms | failed: %s: %s",
-                         started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                         query_tools.normalize_sql(sql) if sql else sql,
-                         params, (time.perf_counter() - start) * 1000,
-                         type(exc).__name__, exc)
-            raise
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("[%s] Executing SQL Query: %s | params=%r | "
-                        "%.2f ms | %s",
-                        started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                        query_tools.normalize_sql(sql) if sql else sql,
-                        params, (time.perf_counter() - start) * 1000,
-                        describe_result(result))
-        return result
-
-    return wrapper  # type: ignore[return-value]
-
-
 @log_queries
-def fetch_all_users(query: str, params: Sequence[Any] = ()) -> List[tuple]:
-    """Run ``query`` (optional ``params``) on users.db; return all rows."""
+def fetch_all_users(query):
+    """Run query (str) on users.db and return all its rows (list of tuples)."""
     conn = users_db.connect()
     try:
-        rows = conn.execute(query, params).fetchall()
-        conn.commit()
-        return rows
+        return conn.execute(query).fetchall()
     finally:
         users_db.release(conn)
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(message)s",
-                        stream=sys.stdout)
     users = fetch_all_users(query="SELECT * FROM users")

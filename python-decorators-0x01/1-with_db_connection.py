@@ -2,60 +2,43 @@
 """Task 1: open a database connection for a function and always close it.
 
 ``@with_db_connection`` opens ``users.db`` (``users_db.connect()``: the same
-file as ``sqlite3.connect('users.db')`` run from this folder; ``USERS_DB``
-or ``users_db.configure()`` point it elsewhere, and the file is built from
-``users.csv`` when missing), passes the connection as the first positional
-argument, forwards every other argument, returns the result and closes the
-connection in ``finally``, on success and on error alike.  Uncommitted
-changes are discarded by the close; use ``@transactional`` to commit.
-
-The wrapper's signature is the function's minus that first parameter, since
-callers never pass the connection.
+file as ``sqlite3.connect('users.db')`` run from this folder, built from
+``users.csv`` when missing; ``USERS_DB`` points it elsewhere), passes the
+connection as the first positional argument, forwards every other argument,
+returns the result and closes the connection in ``finally``, on success and
+on error alike.  Uncommitted changes are discarded by the close; use
+``@transactional`` to commit.
 """
 import functools
 import inspect
-from typing import Any, Callable, Optional, Tuple
 
 import users_db
 
 
-def with_db_connection(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Call ``func(conn, *args, **kwargs)`` on a fresh connection; close it."""
-    connect = users_db.connect
-    release = users_db.release
+def with_db_connection(func):
+    """Call func(conn, *args, **kwargs) on a new connection; close it after.
 
+    func (callable) takes the connection as its first argument; callers of
+    the returned wrapper leave it out, and the wrapper's signature says so.
+    """
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        conn = connect()
+    def wrapper(*args, **kwargs):
+        conn = users_db.connect()
         try:
             return func(conn, *args, **kwargs)
         finally:
-            release(conn)
+            users_db.release(conn)
 
-    signature = _without_first_parameter(func)
-    if signature is not None:
-        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    # Callers never pass the connection: show the signature without it.
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())[1:]
+    wrapper.__signature__ = signature.replace(parameters=parameters)
     return wrapper
 
 
-def _without_first_parameter(
-        func: Callable[..., Any]) -> Optional[inspect.Signature]:
-    """Return ``func``'s signature without its connection parameter."""
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    parameters = list(signature.parameters.values())
-    if not parameters or parameters[0].kind not in (
-            inspect.Parameter.POSITIONAL_ONLY,
-            inspect.Parameter.POSITIONAL_OR_KEYWORD):
-        return None
-    return signature.replace(parameters=parameters[1:])
-
-
 @with_db_connection
-def get_user_by_id(conn: Any, user_id: int) -> Optional[Tuple[Any, ...]]:
-    """Return the users row with this id as a tuple, or ``None``."""
+def get_user_by_id(conn, user_id):
+    """Return the users row with user_id (int) as a tuple, or None."""
     cursor = conn.cursor()
     cursor.execute("SELECT * FROM users WHERE id = ?", (user_id,))
     return cursor.fetchone()

@@ -60,8 +60,8 @@ class DatabaseTestCase(unittest.TestCase):
         ctx.__enter__()
         self.addCleanup(ctx.__exit__, None, None, None)
         cache = task("4-cache_query")
-        cache.clear_query_cache()
-        self.addCleanup(cache.clear_query_cache)
+        cache.cache_clear()
+        self.addCleanup(cache.cache_clear)
 
     def open(self, **kwargs: Any) -> sqlite3.Connection:
         """Open a separate connection to this test's database."""

@@ -74,7 +74,7 @@ class TestRetryWithRealLocks(RetryTestCase):
                 users = mod.fetch_users_with_retry()
         self.assertEqual(users, self.fetch("SELECT * FROM users"))
         self.assertEqual(len(self.sleeps), 1)
-        self.assertTrue(0.9 <= self.sleeps[0] <= 1.0, self.sleeps)
+        self.assertEqual(self.sleeps, [1])
         (line,) = logs.output  # one retry: two attempts
         self.assertIn("fetch_users_with_retry failed (attempt 1/4)", line)
         self.assertIn("OperationalError: database is locked", line)
@@ -138,10 +138,17 @@ class TestRetryPolicy(RetryTestCase):
 
     def test_fails_three_times_then_succeeds(self) -> None:
         flaky = Flaky(3, locked_error)
-        wrapped = mod.retry_on_failure(retries=3, delay=1, jitter=0)(flaky)
+        wrapped = mod.retry_on_failure(retries=3, delay=1)(flaky)
         with self.assertLogs("decorators.retry", "WARNING"):
             self.assertEqual(wrapped(1, k=2), ("ok", (1,), {"k": 2}))
         self.assertEqual(flaky.calls, 4)
+        self.assertEqual(self.sleeps, [1, 1, 1])
+
+    def test_backoff_is_opt_in(self) -> None:
+        flaky = Flaky(3, locked_error)
+        wrapped = mod.retry_on_failure(retries=3, delay=1, backoff=2)(flaky)
+        with self.assertLogs("decorators.retry", "WARNING"):
+            wrapped()
         self.assertEqual(self.sleeps, [1, 2, 4])
 
     def test_reraises_the_last_error_unchanged(self) -> None:
@@ -156,8 +163,8 @@ class TestRetryPolicy(RetryTestCase):
 
     def test_backoff_is_capped(self) -> None:
         flaky = Flaky(5, locked_error)
-        wrapped = mod.retry_on_failure(retries=5, delay=1, max_delay=3,
-                                       jitter=0)(flaky)
+        wrapped = mod.retry_on_failure(retries=5, delay=1, backoff=2,
+                                       max_delay=3)(flaky)
         with self.assertLogs("decorators.retry", "WARNING"):
             wrapped()
         self.assertEqual(self.sleeps, [1, 2, 3, 3, 3])
@@ -165,10 +172,13 @@ class TestRetryPolicy(RetryTestCase):
     def test_jitter_stays_within_bounds(self) -> None:
         for retry in range(1, 200):
             base = min(30.0, 0.5 * 2 ** (retry - 1))
-            pause = mod.backoff_delay(retry, 0.5, jitter=0.25)
+            pause = mod.wait_before(retry, 0.5, backoff=2, max_delay=30,
+                                    jitter=0.25)
             self.assertTrue(0.75 * base <= pause <= base, (retry, pause))
-        pauses = {mod.backoff_delay(1, 1.0, jitter=0.5) for _ in range(20)}
+        pauses = {mod.wait_before(1, 1.0, jitter=0.5) for _ in range(20)}
         self.assertGreater(len(pauses), 1)
+        self.assertEqual({mod.wait_before(n, 1.5) for n in range(1, 9)},
+                         {1.5})
 
     def test_zero_retries_means_one_attempt(self) -> None:
         flaky = Flaky(1, locked_error)

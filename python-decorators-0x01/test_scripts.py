@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run every task script in a fresh copy of the folder (no users.db).
 
-Each script must build the database itself and print what SPEC.md says.
+Each script must build the database itself and print what the curriculum
+says it prints.
 """
 import os
 import re
@@ -53,9 +54,7 @@ class TestTaskScripts(unittest.TestCase):
     def test_0_log_queries_prints_a_timestamped_sql_line(self) -> None:
         out, db = self.run_script(self.fresh_copy(), TASKS[0])
         self.assertRegex(out, r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "
-                              r"Executing SQL Query: SELECT \* FROM users")
-        self.assertIn(f"| {len(self.expected_users())} rows", out)
-        self.assertEqual(len(out.splitlines()), 1)
+                              r"Executing SQL Query: SELECT \* FROM users\n$")
         self.assertTrue(db.exists())
 
     def test_1_with_db_connection_prints_user_1(self) -> None:
@@ -81,9 +80,8 @@ class TestTaskScripts(unittest.TestCase):
         out, _db = self.run_script(self.fresh_copy(), TASKS[4])
         count = len(self.expected_users())
         self.assertEqual(out.splitlines(), [
-            f"1st call: {count} users, SQL statements run: 1",
-            f"2nd call: {count} users (same rows: True), "
-            f"SQL statements run: 1",
+            f"1st call: {count} users, SQL statements run so far: 1",
+            f"2nd call: {count} users, SQL statements run so far: 1",
             "CacheInfo(hits=1, misses=1, maxsize=256, currsize=1)"])
 
     def test_scripts_use_the_module_folder_from_any_cwd(self) -> None:

@@ -138,7 +138,7 @@ class TestTransactional(DatabaseTestCase):
         set_name(conn, 2, "Committed")
         self.assertEqual(self.name_of(2), "Committed")
 
-    def test_read_only_call_runs_no_extra_statements(self) -> None:
+    def test_a_call_is_one_transaction(self) -> None:
         @transactional
         def read(conn: sqlite3.Connection) -> list:
             return conn.execute("SELECT id FROM users").fetchall()
@@ -147,7 +147,8 @@ class TestTransactional(DatabaseTestCase):
         log = StatementLog()
         conn.set_trace_callback(log)
         self.assertTrue(read(conn))
-        self.assertEqual(log.statements, ["SELECT id FROM users"])
+        self.assertEqual(log.statements,
+                         ["BEGIN", "SELECT id FROM users", "COMMIT"])
 
     def test_failing_rollback_does_not_hide_the_error(self) -> None:
         @transactional
@@ -160,12 +161,14 @@ class TestTransactional(DatabaseTestCase):
             with self.assertRaisesRegex(Boom, "original"):
                 close_then_fail(sqlite3.connect(self.db_path))
 
-    def test_bookkeeping_is_cleared_after_each_call(self) -> None:
+    def test_connection_is_usable_after_a_failure(self) -> None:
         conn = self.open()
         set_name(conn, 2, "A")
         with self.assertRaises(Boom):
             set_name_then_fail(conn, 2, "B")
-        self.assertEqual(mod._depths, {})
+        self.assertFalse(conn.in_transaction)
+        set_name(conn, 2, "C")
+        self.assertEqual(self.name_of(2), "C")
 
     def test_accepts_the_connection_by_keyword(self) -> None:
         set_name(conn=self.open(), user_id=8, name="Keyword")

@@ -102,20 +102,14 @@ class TestConnect(DatabaseTestCase):
             self.assertTrue(users_db.settings.database.endswith("x.db"))
         self.assertEqual(users_db.settings.database, before)
 
-    def test_connection_knows_its_database(self) -> None:
-        conn = users_db.connect()
-        self.addCleanup(users_db.release, conn)
-        self.assertEqual(users_db.database_of(conn), self.db_path)
-        plain = self.open()
-        self.assertEqual(os.path.realpath(users_db.database_of(plain)),
-                         os.path.realpath(self.db_path))
-        self.assertEqual(users_db.database_of(sqlite3.connect(":memory:")),
-                         "")
-
     def test_release_reports_writes_only(self) -> None:
         seen = []
-        users_db.add_write_listener(seen.append)
-        self.addCleanup(users_db._write_listeners.remove, seen.append)
+
+        def listener() -> None:
+            seen.append("changed")
+
+        users_db.add_change_listener(listener)
+        self.addCleanup(users_db.remove_change_listener, listener)
         conn = users_db.connect()
         conn.execute("SELECT * FROM users").fetchall()
         users_db.release(conn)
@@ -124,7 +118,10 @@ class TestConnect(DatabaseTestCase):
         conn.execute("UPDATE users SET age = 1 WHERE id = 2")
         conn.commit()
         users_db.release(conn)
-        self.assertEqual(seen, [self.db_path])
+        self.assertEqual(seen, ["changed"])
+        with users_db.using_database(os.path.join(self.tmp_dir, "o.db")):
+            self.assertEqual(len(seen), 2)
+        self.assertEqual(len(seen), 3)
 
     def test_release_tolerates_a_closed_connection(self) -> None:
         conn = users_db.connect()

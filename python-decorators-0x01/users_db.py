@@ -51,19 +51,7 @@ CREATE TABLE IF NOT EXISTS users (
 UserRow = Tuple[int, str, str, Optional[int]]
 
 
-class UsersConnection(sqlite3.Connection):
-    """The connection :func:`connect` opens: a ``sqlite3.Connection`` that
-    also knows its database file (``database``: absolute path, ``""`` for
-    ``:memory:``) and its ``@transactional`` nesting depth.
-
-    Slots, not a ``__dict__``: the two attributes cost next to nothing on a
-    path where every microsecond shows (see the benchmark).
-    """
-
-    __slots__ = ("database", "transaction_depth")
-
-
-WriteListener = Callable[[str], None]
+ChangeListener = Callable[[], None]
 ConnectHook = Callable[[sqlite3.Connection], None]
 
 
@@ -87,21 +75,22 @@ def _resolve(path: str) -> str:
 settings = Settings()
 _built: set = set()
 _build_lock = threading.Lock()
-_write_listeners: List[WriteListener] = []
+_change_listeners: List[ChangeListener] = []
 _connect_hooks: List[ConnectHook] = []
-# The path connect() last checked, and the ``database`` name its
-# connections get ("" for ":memory:"): while the configured path is that
-# same object, connect() skips both the check and the name.
-_opened: Tuple[Optional[str], str] = (None, "")
 
 
 def configure(database: Optional[str] = None,
               timeout: Optional[float] = None) -> None:
-    """Change the database file and/or busy timeout used by :func:`connect`."""
-    if database is not None:
-        settings.database = _resolve(str(database))
+    """Change the database file and/or busy timeout used by :func:`connect`.
+
+    Pointing at another file tells the change listeners: what they hold
+    about the old one no longer applies.
+    """
     if timeout is not None:
         settings.timeout = float(timeout)
+    if database is not None and _resolve(str(database)) != settings.database:
+        settings.database = _resolve(str(database))
+        notify_change()
 
 
 @contextmanager
@@ -113,7 +102,7 @@ def using_database(database: str,
     try:
         yield settings.database
     finally:
-        settings.database, settings.timeout = saved
+        configure(*saved)
 
 
 def read_users(csv_path: Path = USERS_CSV) -> List[UserRow]:
@@ -190,34 +179,21 @@ def ensure_database(path: Optional[str] = None) -> str:
     return path
 
 
-def connect() -> UsersConnection:
+def connect() -> sqlite3.Connection:
     """Open the configured database (building it first if it is missing).
 
-    Pair every call with :func:`release`.  Each existing file is checked
-    once per process; deleting it while the process runs is not noticed
-    (SQLite would then create an empty file).
+    Pair every call with :func:`release`.  Each file is checked once per
+    process; deleting it while the process runs is not noticed (SQLite
+    would then create an empty file).
     """
-    global _opened
-    path = settings.database
-    opened, name = _opened
-    if path is not opened:  # a newly configured path: check it once
-        ensure_database(path)
-        name = "" if path == ":memory:" else path
-        _opened = (path, name)
-    # Positional on purpose (timeout, detect_types, isolation_level,
-    # check_same_thread, factory: the defaults but the two that matter):
-    # keyword arguments make sqlite3.connect() measurably slower.
-    conn = sqlite3.connect(path, settings.timeout, 0, "", True,
-                           UsersConnection)
-    conn.database = name
-    conn.transaction_depth = 0
-    if _connect_hooks:
-        try:
-            for hook in _connect_hooks:
-                hook(conn)
-        except BaseException:
-            release(conn)
-            raise
+    path = ensure_database()
+    conn = sqlite3.connect(path, timeout=settings.timeout)
+    try:
+        for hook in _connect_hooks:
+            hook(conn)
+    except BaseException:
+        release(conn)
+        raise
     return conn
 
 
@@ -238,10 +214,10 @@ def remove_connect_hook(hook: ConnectHook) -> None:
 
 
 def release(conn: sqlite3.Connection) -> None:
-    """Close ``conn``; if it changed any row, tell the write listeners.
+    """Close ``conn``; if it changed any row, tell the change listeners.
 
     Uncommitted changes are rolled back by ``close()``; listeners are told
-    anyway (invalidating too much is safe, too little is not).
+    anyway (forgetting too much is safe, too little is not).
     """
     try:
         changed = conn.total_changes
@@ -249,33 +225,29 @@ def release(conn: sqlite3.Connection) -> None:
         return
     conn.close()
     if changed:
-        notify_write(database_of(conn))
+        notify_change()
 
 
-def database_of(conn: sqlite3.Connection) -> str:
-    """Return the main database file of ``conn`` ("" for in-memory ones).
+def add_change_listener(listener: ChangeListener) -> None:
+    """Call ``listener()`` when the data :func:`connect` gives may change.
 
-    Known at once for connections from :func:`connect`; others are asked
-    with ``PRAGMA database_list``.
+    That is: after a connection from :func:`connect` that changed rows is
+    released, and when :func:`configure` points at another file.
     """
-    if type(conn) is UsersConnection:
-        return conn.database
-    for _seq, name, file_name in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return file_name or ""
-    return ""
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
 
 
-def add_write_listener(listener: WriteListener) -> None:
-    """Call ``listener(database_path)`` after rows of that database change."""
-    if listener not in _write_listeners:
-        _write_listeners.append(listener)
+def remove_change_listener(listener: ChangeListener) -> None:
+    """Stop calling ``listener`` (no error if absent)."""
+    if listener in _change_listeners:
+        _change_listeners.remove(listener)
 
 
-def notify_write(database: str) -> None:
-    """Tell every write listener that ``database`` ("" = unknown) changed."""
-    for listener in list(_write_listeners):
-        listener(database)
+def notify_change() -> None:
+    """Call every change listener."""
+    for listener in list(_change_listeners):
+        listener()
 
 
 def main(argv: Optional[List[str]] = None) -> int:

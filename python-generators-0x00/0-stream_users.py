@@ -12,35 +12,29 @@ module is callable and returns the generator.
 """
 import sys
 import types
-from functools import partial
-from typing import Iterator
 
 import prodev_db
 
-# ``CAST`` in SQL gives ints on every backend and keeps mysql-connector's C
-# extension on its fast conversion path (a Python converter is far slower).
-USERS_SQL = ("SELECT user_id, name, email, CAST(age AS SIGNED INTEGER) AS age"
-             " FROM user_data")
 
-
-def stream_users() -> Iterator[dict]:
+def stream_users():
     """Yield every user_data row as a dict, fetching STREAM_BATCH at a time.
 
-    Raises prodev_db.ProdevConnectionError when the database is unreachable.
+    Yields dicts with the keys user_id (str), name (str), email (str) and
+    age (int).  Raises prodev_db.ProdevConnectionError (at the first next())
+    when the database cannot be reached.
     """
-    with prodev_db.streaming_cursor(USERS_SQL) as cursor:
-        as_dict = partial(zip, cursor.column_names)
+    with prodev_db.streaming_cursor(prodev_db.USERS_SQL) as cursor:
         while True:
             rows = cursor.fetchmany(prodev_db.STREAM_BATCH)
             if not rows:
                 return
-            yield from map(dict, map(as_dict, rows))
+            yield from prodev_db.as_dicts(cursor.column_names, rows)
 
 
 class _CallableModule(types.ModuleType):
     """(compat) Calling the module calls ``stream_users()``."""
 
-    def __call__(self) -> Iterator[dict]:
+    def __call__(self):
         return stream_users()
 
 

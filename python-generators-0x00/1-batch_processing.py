@@ -6,40 +6,31 @@
 in memory.  ``batch_processing(batch_size)`` prints each user with
 ``age > 25``, one dict per line.
 """
-from functools import partial
-from typing import Iterator, List
-
 import prodev_db
 
-USERS_SQL = ("SELECT user_id, name, email, CAST(age AS SIGNED INTEGER) AS age"
-             " FROM user_data")
 
+def stream_users_in_batches(batch_size):
+    """Yield lists of up to batch_size (int) user_data rows, as dicts.
 
-def stream_users_in_batches(batch_size: int) -> Iterator[List[dict]]:
-    """Return a generator of lists of up to ``batch_size`` user dicts.
-
-    Raises ValueError at once for a batch size that is not a positive int.
+    Each dict has the keys user_id, name, email and age (an int).  The
+    connection closes when the generator ends or is closed.  Raises
+    ValueError at the first next() when batch_size is not a positive int,
+    and prodev_db.ProdevConnectionError when the database is unreachable.
     """
-    if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
-            or batch_size < 1):
-        raise ValueError(
-            f"batch_size must be a positive int, got {batch_size!r}")
-    return _batches(batch_size)
-
-
-def _batches(batch_size: int) -> Iterator[List[dict]]:
-    """Yield the batches; the connection closes when the generator does."""
-    with prodev_db.streaming_cursor(USERS_SQL) as cursor:
-        as_dict = partial(zip, cursor.column_names)
+    prodev_db.positive_int("batch_size", batch_size)
+    with prodev_db.streaming_cursor(prodev_db.USERS_SQL) as cursor:
         while True:
             rows = cursor.fetchmany(batch_size)
             if not rows:
                 return
-            yield list(map(dict, map(as_dict, rows)))
+            yield prodev_db.as_dicts(cursor.column_names, rows)
 
 
-def batch_processing(batch_size: int) -> None:
-    """Print every user older than 25, one dict per line."""
+def batch_processing(batch_size):
+    """Print every user older than 25, one dict per line; return None.
+
+    batch_size (int) is the number of rows fetched at a time.
+    """
     for batch in stream_users_in_batches(batch_size):
         for user in batch:
             if user["age"] > 25:

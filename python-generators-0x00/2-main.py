@@ -3,11 +3,9 @@
 
 Try ``./2-main.py | head -n 5``: the closed pipe ends the run quietly.
 """
-import sys
+import prodev_db
 
 processing = __import__('1-batch_processing')
 
-try:
+with prodev_db.clean_exit():
     processing.batch_processing(50)
-except BrokenPipeError:
-    sys.stderr.close()

@@ -3,13 +3,11 @@
 
 Try ``./3-main.py | head -n 7``: the closed pipe ends the run quietly.
 """
-import sys
+import prodev_db
 
 lazy_paginator = __import__('2-lazy_paginate').lazy_paginate
 
-try:
+with prodev_db.clean_exit():
     for page in lazy_paginator(100):
         for user in page:
             print(user)
-except BrokenPipeError:
-    sys.stderr.close()

@@ -5,17 +5,19 @@
 one; ``calculate_average_age()`` folds them into a sum and a count, so memory
 stays flat whatever the table size, and no SQL aggregate is used.
 """
-import sys
 from operator import itemgetter
-from typing import Iterator
 
 import prodev_db
 
 AGES_SQL = "SELECT CAST(age AS SIGNED INTEGER) AS age FROM user_data"
 
 
-def stream_user_ages() -> Iterator[int]:
-    """Yield each user's age as an int, fetching STREAM_BATCH at a time."""
+def stream_user_ages():
+    """Yield each user's age as an int, fetching STREAM_BATCH at a time.
+
+    Raises prodev_db.ProdevConnectionError (at the first next()) when the
+    database cannot be reached.
+    """
     with prodev_db.streaming_cursor(AGES_SQL) as cursor:
         while True:
             rows = cursor.fetchmany(prodev_db.STREAM_BATCH)
@@ -24,8 +26,8 @@ def stream_user_ages() -> Iterator[int]:
             yield from map(itemgetter(0), rows)
 
 
-def calculate_average_age() -> float:
-    """Return the mean age as a float, 0.0 for an empty table.
+def calculate_average_age():
+    """Return the mean age (float) of all users, 0.0 for an empty table.
 
     The sum is an exact int; the one division makes the float.
     """
@@ -36,7 +38,7 @@ def calculate_average_age() -> float:
     return total / count if count else 0.0
 
 
-def average_age() -> float:
+def average_age():
     """(compat) Print ``Average age of users: <average>`` and return it."""
     average = calculate_average_age()
     print(f"Average age of users: {average}")
@@ -50,5 +52,5 @@ avg_user_age = average_age
 
 
 if __name__ == "__main__":
-    average_age()
-    sys.exit(0)
+    with prodev_db.clean_exit():
+        average_age()

@@ -9,9 +9,10 @@ INVISIBLE``, so ``SELECT *`` still returns the four SPEC columns) and the
 implicit ``rowid`` on SQLite.
 
 Run as a script to add users, one every ``--interval`` seconds (the writer
-side of ``5-main.py``):
+side of ``5-main.py``); their emails carry ``--tag``, so
+:func:`remove_tagged_users` can take them out again:
 
-    ./live_updates.py --count 5 --interval 0.5
+    ./live_updates.py --count 5 --interval 0.5 --tag demo
 """
 import argparse
 import sys
@@ -35,8 +36,7 @@ def _queries(connection: Any) -> tuple:
     column = (_SQLITE_POSITION if prodev_db.is_sqlite(connection)
               else _MYSQL_POSITION)
     start = f"SELECT COALESCE(MAX({column}), 0) FROM user_data"
-    page = (f"SELECT {column}, user_id, name, email, "
-            "CAST(age AS SIGNED INTEGER) AS age FROM user_data "
+    page = (f"SELECT {column}, {prodev_db.USER_COLUMNS} FROM user_data "
             f"WHERE {column} > %s ORDER BY {column} LIMIT %s")
     return start, page
 
@@ -121,6 +121,24 @@ def add_user(connection: Any, name: str, email: str, age: int) -> str:
     return user_id
 
 
+# Emails of the users the writer adds: a LIKE pattern with number="%".
+TAGGED_EMAIL = "live.{tag}.{number}@example.com"
+
+
+def remove_tagged_users(tag: str) -> int:
+    """Delete the users the writer added with ``tag``; return how many."""
+    connection = prodev_db.connect()
+    cursor = connection.cursor()
+    try:
+        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
+                       (TAGGED_EMAIL.format(tag=tag, number="%"),))
+        connection.commit()
+        return cursor.rowcount
+    finally:
+        cursor.close()
+        connection.close()
+
+
 def main(argv: Optional[list] = None) -> int:
     """Add ``--count`` users, one every ``--interval`` seconds."""
     parser = argparse.ArgumentParser(description="Add users over time.")
@@ -134,7 +152,8 @@ def main(argv: Optional[list] = None) -> int:
         for number in range(1, args.count + 1):
             time.sleep(args.interval)
             add_user(connection, f"Live User {number}",
-                     f"live.{args.tag}.{number}@example.com", 20 + number)
+                     TAGGED_EMAIL.format(tag=args.tag, number=number),
+                     20 + number)
     finally:
         connection.close()
     return 0

@@ -20,9 +20,10 @@ The SQLite file defaults to ``<database name>.sqlite3`` in this folder
 task files use with mysql-connector: ``%s`` placeholders and
 ``cursor(dictionary=True)``.
 
-Importing this module installs a ``sys.excepthook`` that prints a
-:class:`ProdevConnectionError` as its one-line message instead of a traceback,
-so every script, including drivers we do not own, fails with one clear line.
+Besides connections, this module holds what the task files share: the user
+query (``USERS_SQL``), the streaming cursor that closes itself however the
+reader stops, the row-to-dict step, the size check, and ``clean_exit()``,
+which turns a connection error into one line for the driver scripts.
 """
 import contextlib
 import os
@@ -31,7 +32,7 @@ import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence
 
 import mysql.connector
 from mysql.connector import errorcode
@@ -43,12 +44,18 @@ DEFAULT_DATABASE = "ALX_prodev"
 # amortise the fetch call, small enough to keep memory flat.
 STREAM_BATCH = 1000
 
+# The four user columns, for every reader of user_data.  ``CAST`` gives an
+# int age on every backend and keeps mysql-connector's C extension on its
+# fast conversion path (a Python converter class costs a call per value).
+USER_COLUMNS = "user_id, name, email, CAST(age AS SIGNED INTEGER) AS age"
+USERS_SQL = f"SELECT {USER_COLUMNS} FROM user_data"
+
 
 class ProdevConnectionError(RuntimeError):
     """The database cannot be reached; ``str()`` is one line saying why.
 
     ``reported`` is true when the message was already printed (by
-    ``seed.connect_to_prodev``), so the exception hook stays quiet.
+    ``seed.connect_to_prodev``), so :func:`clean_exit` does not repeat it.
     """
 
     def __init__(self, message: str, reported: bool = False) -> None:
@@ -185,7 +192,7 @@ def _connect_mysql(cfg: Settings, with_database: bool, int_ages: bool,
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict:
     """Row factory giving ``{column: value}`` like a dictionary cursor."""
-    return dict(zip([d[0] for d in cursor.description], row))
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 class SQLiteCursor(sqlite3.Cursor):
@@ -295,9 +302,12 @@ def abort(connection: Any) -> None:
     Never raises.
     """
     with contextlib.suppress(Exception):
+        # The C extension has no public call for this: its close() frees
+        # the result first, which reads every remaining row.  _cmysql is
+        # the extension's handle; its close() is mysql_close(), no draining.
         handle = getattr(connection, "_cmysql", None)
         if handle is not None:
-            handle.close()       # C extension: mysql_close(), no draining
+            handle.close()
         elif hasattr(connection, "shutdown") and not is_sqlite(connection):
             connection.shutdown()  # pure Python: close the socket, no QUIT
     with contextlib.suppress(Exception):
@@ -362,17 +372,38 @@ def streaming_cursor(sql: str, params: Sequence = (),
         close_quietly(connection, cursor)
 
 
-def _excepthook(kind: type, value: BaseException, tb: Any) -> None:
-    """Print a ProdevConnectionError as one line; defer anything else."""
-    if isinstance(value, ProdevConnectionError):
-        if not value.reported:
-            print(f"Error: {value}", file=sys.stderr)
-        return
-    _previous_hook(kind, value, tb)
+def as_dicts(columns: Sequence[str], rows: Sequence[tuple]) -> List[dict]:
+    """Return ``rows`` as dicts keyed by ``columns`` (one list per fetch)."""
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
-_excepthook.prodev = True  # type: ignore[attr-defined]
-_previous_hook = sys.__excepthook__
-if not getattr(sys.excepthook, "prodev", False):
-    _previous_hook = sys.excepthook
-    sys.excepthook = _excepthook
+def positive_int(name: str, value: Any) -> int:
+    """Return ``value`` if it is an int >= 1, else raise ValueError.
+
+    ``True`` and ``"10"`` are refused too: a size is a plain int.
+    """
+    if type(value) is not int or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+@contextlib.contextmanager
+def clean_exit() -> Iterator[None]:
+    """Run a driver script's body and end it cleanly on the two usual stops.
+
+    A :class:`ProdevConnectionError` becomes its one-line message on stderr
+    and exit status 1 (nothing more when the message was already printed).
+    A closed stdout (``./2-main.py | head -n 5``) ends the run quietly:
+    stdout is pointed at /dev/null, as the Python documentation recommends,
+    so the flush at exit does not fail again.
+    """
+    try:
+        yield
+    except ProdevConnectionError as error:
+        if not error.reported:
+            print(f"Error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

@@ -137,6 +137,14 @@ class Backend(unittest.TestCase):
         env.update(extra)
         return env
 
+    def scratch_env(self) -> Dict[str, str]:
+        """Environment pointing at a database no test creates (see below)."""
+        raise NotImplementedError
+
+    def scratch_exists(self) -> bool:
+        """Tell whether the scratch database exists (a script made it)."""
+        raise NotImplementedError
+
 
 class MySQLBackend(Backend):
     """Run the case on MariaDB/MySQL, database ``TEST_DATABASE``."""
@@ -179,15 +187,27 @@ class MySQLBackend(Backend):
             super().tearDownClass()
 
     @classmethod
-    def drop_database(cls) -> None:
-        """Drop the test database if it exists."""
+    def drop_database(cls, name: str = TEST_DATABASE) -> None:
+        """Drop the test database (or database ``name``) if it exists."""
         admin = mysql_admin()
         try:
             cursor = admin.cursor()
-            cursor.execute(f"DROP DATABASE IF EXISTS `{TEST_DATABASE}`")
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
             cursor.close()
         finally:
             admin.close()
+
+    def scratch_env(self) -> Dict[str, str]:
+        """Point a child at database ``<TEST_DATABASE>_scratch``."""
+        self.addCleanup(self.drop_database, f"{TEST_DATABASE}_scratch")
+        return self.child_env(MYSQL_DATABASE=f"{TEST_DATABASE}_scratch")
+
+    def scratch_exists(self) -> bool:
+        """Ask the server whether the scratch database exists."""
+        rows = self.query("SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA"
+                          " WHERE SCHEMA_NAME = %s",
+                          (f"{TEST_DATABASE}_scratch",))
+        return bool(rows)
 
     @classmethod
     def reset_database(cls) -> None:
@@ -220,6 +240,16 @@ class SQLiteBackend(Backend):
         """Remove the temporary folder."""
         shutil.rmtree(cls.tmpdir, ignore_errors=True)
         super().tearDownClass()
+
+    def scratch_env(self) -> Dict[str, str]:
+        """Point a child at a SQLite file that does not exist yet."""
+        path = Path(self.tmpdir) / "scratch.sqlite3"
+        self.addCleanup(path.unlink, missing_ok=True)
+        return self.child_env(PRODEV_SQLITE_PATH=str(path))
+
+    def scratch_exists(self) -> bool:
+        """Tell whether a script made the scratch file."""
+        return (Path(self.tmpdir) / "scratch.sqlite3").exists()
 
     @classmethod
     def reset_database(cls) -> None:

@@ -5,12 +5,16 @@ The five contract functions (``connect_db``, ``create_database``,
 ``connect_to_prodev``, ``create_table``, ``insert_data``) keep the
 curriculum's names and printed output.  Run as a script to seed in one step:
 
-    ./seed.py [CSV]            # default user_data.csv
+    ./seed.py [CSV]            # default user_data.csv; --help for usage
 
-Settings come from the environment (see ``prodev_db``): ``MYSQL_HOST``,
-``MYSQL_PORT``, ``MYSQL_USER``, ``MYSQL_PASSWORD``, ``MYSQL_DATABASE``, and
-``PRODEV_BACKEND=sqlite`` for the embedded backend.
+The script reads the whole file first and refuses a bad one before it
+creates or prints anything; then it says how many rows it read, inserted and
+found already present.  Settings come from the environment (see
+``prodev_db``): ``MYSQL_HOST``, ``MYSQL_PORT``, ``MYSQL_USER``,
+``MYSQL_PASSWORD``, ``MYSQL_DATABASE``, and ``PRODEV_BACKEND=sqlite`` for the
+embedded backend.
 """
+import argparse
 import csv
 import os
 import random
@@ -18,7 +22,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
 
 import prodev_db
 from prodev_db import ProdevConnectionError
@@ -60,6 +64,19 @@ SQLITE_INSERT = ("INSERT INTO user_data (user_id, name, email, age) "
                  "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING")
 
 Row = Tuple[str, str, str, int]
+HERE = Path(__file__).resolve().parent
+
+
+class LoadReport(NamedTuple):
+    """What one insert_data call did: CSV rows read, rows inserted."""
+
+    read: int
+    inserted: int
+
+    @property
+    def already_present(self) -> int:
+        """Rows whose email or user_id was already in the table."""
+        return self.read - self.inserted
 
 
 class CSVFormatError(ValueError):
@@ -74,7 +91,7 @@ class CSVFormatError(ValueError):
 # The five contract functions
 
 
-def connect_db() -> Optional[Any]:
+def connect_db():
     """Connect to the server with no database selected.
 
     Return the connection, or print one clear error line and return None.
@@ -86,8 +103,10 @@ def connect_db() -> Optional[Any]:
         return None
 
 
-def create_database(connection: Any) -> None:
+def create_database(connection):
     """Create the database if it is missing; print nothing, keep it open.
+
+    connection is one from connect_db().
 
     On SQLite the file is the database: connecting already made it.
     """
@@ -102,7 +121,7 @@ def create_database(connection: Any) -> None:
         cursor.close()
 
 
-def connect_to_prodev() -> Optional[Any]:
+def connect_to_prodev():
     """Connect to ALX_prodev (or MYSQL_DATABASE); ages come back as int.
 
     Return the connection, or print one clear error line and return None.
@@ -114,8 +133,11 @@ def connect_to_prodev() -> Optional[Any]:
         return None
 
 
-def create_table(connection: Any) -> None:
-    """Create user_data if missing, commit, and say so."""
+def create_table(connection):
+    """Create user_data if missing, commit, and say so.
+
+    connection is one from connect_to_prodev().
+    """
     cursor = connection.cursor()
     try:
         if prodev_db.is_sqlite(connection):
@@ -128,14 +150,15 @@ def create_table(connection: Any) -> None:
     print("Table user_data created successfully")
 
 
-def insert_data(connection: Any, data: Any) -> int:
+def insert_data(connection, data):
     """Load the CSV file ``data`` into user_data; print nothing.
 
-    The file is read as a stream and inserted in batches inside one
-    transaction.  Rows whose email (or user_id) is already present are
-    skipped, so loading twice keeps the same rows.  Quoted or unquoted
-    fields, and an optional ``user_id`` column, are accepted.  Returns the
-    number of CSV rows read.
+    connection is one from connect_to_prodev(); data is the path (str or
+    Path) of a CSV file.  The file is read as a stream and inserted in
+    batches inside one transaction.  Rows whose email (or user_id) is
+    already present are skipped, so loading twice keeps the same rows.
+    Quoted or unquoted fields, and an optional ``user_id`` column, are
+    accepted.  Returns a LoadReport: rows read, inserted, already present.
 
     Raises CSVFormatError (file, line, field) for a malformed row and
     OSError for an unreadable file; in both cases nothing from this load is
@@ -143,11 +166,14 @@ def insert_data(connection: Any, data: Any) -> int:
     """
     sql = SQLITE_INSERT if prodev_db.is_sqlite(connection) else MYSQL_INSERT
     progress = _Progress(data)
+    inserted = 0
     cursor = connection.cursor()
     try:
         with prodev_db.native_parameters(connection):
             for batch in _batches(read_rows(data), INSERT_BATCH):
                 cursor.executemany(sql, batch)
+                # Affected rows: 1 per new row, 0 for one already present.
+                inserted += cursor.rowcount
                 progress.add(len(batch))
         connection.commit()
     except BaseException:
@@ -156,7 +182,7 @@ def insert_data(connection: Any, data: Any) -> int:
     finally:
         cursor.close()
     progress.done()
-    return progress.rows
+    return LoadReport(progress.rows, inserted)
 
 
 # --------------------------------------------------------------------------
@@ -174,7 +200,9 @@ def read_rows(path: Any) -> Iterator[Row]:
     with open(path, newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream)
         columns: Optional[List[str]] = None
+        end = 0   # the line the previous record ended on
         for record in reader:
+            start, end = end + 1, reader.line_num
             if not record or record == [""]:
                 continue
             if columns is None:
@@ -183,7 +211,28 @@ def read_rows(path: Any) -> Iterator[Row]:
                     continue
                 columns = (["user_id", "name", "email", "age"]
                            if len(record) == 4 else ["name", "email", "age"])
-            yield _row(path, reader.line_num, columns, record)
+            # A record read over several lines, or one whose last field
+            # ends in a line break (the quote ran on to the end of the file).
+            if start != end or record[-1].endswith(("\n", "\r")):
+                _unterminated_quote(path, start, end, columns, record)
+            yield _row(path, start, columns, record)
+
+
+def _unterminated_quote(path: Any, start: int, end: int, columns: List[str],
+                        record: List[str]) -> None:
+    """Raise for a record that spans lines: a quote was left open.
+
+    None of the columns may hold a line break, so a field that holds one
+    means its opening quote on line ``start`` was never closed (the csv
+    module then reads on, up to line ``end`` or the end of the file).  The
+    error names the field the quote opened.
+    """
+    index = next(i for i, text in enumerate(record)
+                 if "\n" in text or "\r" in text)
+    field = columns[index] if index < len(columns) else "(extra)"
+    raise CSVFormatError(path, start, field,
+                         f"unterminated quote (the field runs on to line "
+                         f"{end})")
 
 
 def _columns(record: List[str]) -> Optional[List[str]]:
@@ -211,6 +260,9 @@ def _row(path: Any, line: int, columns: List[str], record: List[str]) -> Row:
     email = record[columns.index("email")].strip()
     if not email:
         raise CSVFormatError(path, line, "email", "empty")
+    if not 0 < email.rfind("@") < len(email) - 1:   # name@domain
+        raise CSVFormatError(path, line, "email",
+                             f"{email!r} is not an address (name@domain)")
     text = record[columns.index("age")].strip()
     if not (text.isascii() and text.lstrip("-").isdigit()):
         problem = f"{text!r} is not a whole number" if text else "empty"
@@ -323,11 +375,22 @@ class _Progress:
               f"({rate:,.0f} rows/s)", file=sys.stderr, flush=True)
 
 
-def seed(csv_path: Any = "user_data.csv") -> Optional[str]:
+def check_csv(path: Any) -> int:
+    """Read the whole CSV at ``path`` and return its number of rows.
+
+    Nothing is stored: this is the check ``./seed.py`` makes before it
+    touches the database.  Raises CSVFormatError or OSError like
+    insert_data.
+    """
+    return sum(1 for _row in read_rows(path))
+
+
+def seed(csv_path: Any = HERE / "user_data.csv") -> Optional[str]:
     """Create the database and table and load ``csv_path``.
 
-    Return a one-line summary (rows, database, driver), or None when the
-    server could not be reached (the error line is already printed).
+    Return a one-line summary (rows read, inserted, already present,
+    database, driver), or None when the server could not be reached (the
+    error line is already printed).
     """
     connection = connect_db()
     if connection is None:
@@ -341,23 +404,42 @@ def seed(csv_path: Any = "user_data.csv") -> Optional[str]:
         return None
     try:
         create_table(connection)
-        rows = insert_data(connection, csv_path)
+        report = insert_data(connection, csv_path)
         driver = prodev_db.driver_name(connection)
     finally:
         connection.close()
     where = prodev_db.settings()
-    return (f"Read {rows:,} rows from {csv_path} into {where.database} "
-            f"({where.where}, {driver})")
+    return (f"Read {report.read:,} rows from {csv_path} into "
+            f"{where.database} ({where.where}, {driver}): "
+            f"{report.inserted:,} inserted, "
+            f"{report.already_present:,} already present")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Seed from the CSV named on the command line; exit status 0 or 1."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else Path(__file__).parent / "user_data.csv"
+    """Check the CSV named on the command line, then seed; return 0 or 1.
+
+    ``--help`` and bad arguments are handled by argparse (exit 0 and 2)
+    before anything else happens.
+    """
+    parser = argparse.ArgumentParser(
+        prog="seed.py",
+        description="Create the database and its user_data table, then load "
+                    "a CSV of users (name, email, age; optional user_id). "
+                    "Rows already present are left as they are.")
+    parser.add_argument("csv", nargs="?", type=Path,
+                        default=HERE / "user_data.csv",
+                        help="the file to load (default: user_data.csv "
+                             "beside this script)")
+    args = parser.parse_args(argv)
     try:
-        summary = seed(path)
-    except (CSVFormatError, OSError) as error:
+        check_csv(args.csv)
+        summary = seed(args.csv)
+    except CSVFormatError as error:
         print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Error: cannot read {args.csv} ({error.strerror})",
+              file=sys.stderr)
         return 1
     if summary is None:
         return 1

@@ -7,12 +7,36 @@ import ast
 import csv
 import inspect
 import io
+import subprocess
+import sys
 import types
 import unittest
 import uuid
 
 import make_csv
 from prodev_testing import CSV_PATH, HERE, load_task
+
+# The curriculum's def lines, exactly as checkers grep them: no
+# annotations, no added defaults.
+DEF_LINES = {
+    "seed.py": ["def connect_db():", "def create_database(connection):",
+                "def connect_to_prodev():", "def create_table(connection):",
+                "def insert_data(connection, data):"],
+    "0-stream_users.py": ["def stream_users():"],
+    "1-batch_processing.py": ["def stream_users_in_batches(batch_size):",
+                              "def batch_processing(batch_size):"],
+    "2-lazy_paginate.py": ["def paginate_users(page_size, offset):",
+                           "def lazy_paginate(page_size):"],
+    "4-stream_ages.py": ["def stream_user_ages():",
+                         "def calculate_average_age():"],
+}
+# Functions the curriculum calls generators.
+GENERATORS = {
+    "0-stream_users": ["stream_users"],
+    "1-batch_processing": ["stream_users_in_batches"],
+    "2-lazy_paginate": ["lazy_paginate"],
+    "4-stream_ages": ["stream_user_ages"],
+}
 
 # file -> (at most, at least) loops: every for/while and comprehension.
 LOOP_BUDGETS = {
@@ -133,11 +157,39 @@ class TestLoopBudgets(unittest.TestCase):
 class TestLiteralsAndNames(unittest.TestCase):
     """Literals that checkers grep for, and the compat names."""
 
+    def test_def_lines_are_the_curriculums(self) -> None:
+        """Each curriculum function's def line is there, word for word."""
+        for name, lines in DEF_LINES.items():
+            text = (HERE / name).read_text().splitlines()
+            with self.subTest(file=name):
+                self.assertEqual([line for line in lines
+                                  if line not in text], [])
+
+    def test_curriculum_generators_are_generator_functions(self) -> None:
+        """Each function the curriculum calls a generator is one itself."""
+        for task, names in GENERATORS.items():
+            module = load_task(task)
+            for name in names:
+                with self.subTest(function=name):
+                    self.assertTrue(inspect.isgeneratorfunction(
+                        getattr(module, name)))
+
     def test_lazy_paginate_starts_with_seed_import(self) -> None:
         """2-lazy_paginate.py starts with seed = __import__('seed')."""
         text = (HERE / "2-lazy_paginate.py").read_text()
         self.assertTrue(text.startswith("seed = __import__('seed')\n"))
         self.assertIn("SELECT * FROM user_data LIMIT", text)
+
+    def test_importing_leaves_the_exception_hook_alone(self) -> None:
+        """No module installs a sys.excepthook when imported."""
+        code = ("import sys; hook = sys.excepthook; import prodev_db, seed; "
+                "[__import__(n) for n in ('0-stream_users', "
+                "'1-batch_processing', '2-lazy_paginate', '4-stream_ages', "
+                "'keyset_paginate', 'live_updates')]; "
+                "print(sys.excepthook is hook)")
+        done = subprocess.run([sys.executable, "-c", code], cwd=HERE,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual((done.stdout, done.stderr), ("True\n", ""))
 
     def test_no_package_init(self) -> None:
         """The folder is not a package (siblings import by bare name)."""
@@ -164,13 +216,23 @@ class TestLiteralsAndNames(unittest.TestCase):
         self.assertIs(module.avg_user_age, module.average_age)
         self.assertTrue(inspect.isgeneratorfunction(module.stream_user_ages))
 
-    def test_batch_size_is_checked_before_any_query(self) -> None:
-        """A bad batch size raises ValueError at call time, naming it."""
-        module = load_task("1-batch_processing")
-        for bad in (0, -1, "10", 2.5, True):
-            with self.subTest(batch_size=bad):
-                with self.assertRaisesRegex(ValueError, "batch_size"):
-                    module.stream_users_in_batches(bad)
+    def test_sizes_are_checked_at_the_first_next(self) -> None:
+        """A bad size raises ValueError at the first next(), naming it.
+
+        The check runs before any connection: these cases need no server.
+        """
+        cases = (("1-batch_processing", "stream_users_in_batches",
+                  "batch_size"),
+                 ("2-lazy_paginate", "lazy_paginate", "page_size"))
+        for task, function, argument in cases:
+            generator_function = getattr(load_task(task), function)
+            for bad in (0, -1, "10", 2.5, True, None):
+                with self.subTest(function=function, size=bad):
+                    stream = generator_function(bad)
+                    with self.assertRaisesRegex(
+                            ValueError, f"{argument} must be a positive "
+                                        f"int, got {bad!r}"):
+                        next(stream)
 
 
 if __name__ == "__main__":

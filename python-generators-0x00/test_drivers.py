@@ -8,8 +8,6 @@ import sys
 import unittest
 from typing import List
 
-import prodev_db
-
 from prodev_testing import (HERE, TEST_DATABASE, MySQLBackend,
                             SQLiteBackend, csv_users, quiet, require_mysql)
 
@@ -66,16 +64,6 @@ class DriverChecks:
         self.assertEqual(len(lines), 4)
         self.assertEqual(self.count(), 1000)
 
-    def delete_live_users(self) -> None:
-        """Remove the users the live demo added (other tests count rows)."""
-        connection = prodev_db.connect()
-        cursor = connection.cursor()
-        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
-                       ("live.%",))
-        connection.commit()
-        cursor.close()
-        connection.close()
-
     def test_1_main_prints_six_users(self) -> None:
         """1-main.py prints the first six users."""
         self.assertEqual(len(self.users(self.run_ok("1-main.py"))), 6)
@@ -110,16 +98,34 @@ class DriverChecks:
         self.assertEqual(self.run_ok("4-main.py"), [line])
         self.assertEqual(self.run_ok("4-stream_ages.py"), [line])
 
+    def run_5_main(self) -> List[str]:
+        """Run the live demo quickly; return its output lines.
+
+        It ends when the fifth user arrives; the idle timeout only bounds
+        a run whose writer is slow to start on a busy machine.
+        """
+        done = run("5-main.py", env=self.child_env(LIVE_INTERVAL="0.05",
+                                                   LIVE_IDLE="10"))
+        self.assertEqual((done.stderr, done.returncode), ("", 0))
+        return done.stdout.splitlines()
+
     def test_5_main_follows_live_inserts(self) -> None:
         """5-main.py streams the rows another process inserts."""
-        self.addCleanup(self.delete_live_users)
-        done = run("5-main.py", env=self.child_env(LIVE_INTERVAL="0.05",
-                                                   LIVE_IDLE="0.6"))
-        self.assertEqual((done.stderr, done.returncode), ("", 0))
-        lines = done.stdout.splitlines()
+        lines = self.run_5_main()
         self.assertEqual(len(lines), 6)
+        for number, line in enumerate(lines[:5], 1):
+            self.assertTrue(line.startswith(f"new user {number}: {{"), line)
         self.assertEqual(lines[-1],
                          "followed 5 new users; writer exited with 0")
+
+    def test_5_main_leaves_the_table_as_it_found_it(self) -> None:
+        """Run twice, the demo changes neither the rows nor 4-main.py."""
+        table = "SELECT * FROM user_data ORDER BY user_id"
+        before = (self.query(table), self.run_ok("4-main.py"))
+        self.run_5_main()
+        self.run_5_main()
+        self.assertEqual((self.query(table), self.run_ok("4-main.py")),
+                         before)
 
     def test_curriculum_style_callers(self) -> None:
         """The official drivers' call shapes work unchanged."""
@@ -152,6 +158,50 @@ class DriverChecks:
         self.assertRegex(lines[1], r"^Read 1,000 rows from .*user_data\.csv "
                                    rf"into {re.escape(TEST_DATABASE)} \(")
         self.assertIn(self.driver_hint, lines[1])
+
+    def test_seed_script_reports_inserted_and_present_rows(self) -> None:
+        """The summary counts rows read, inserted and already present."""
+        env = self.scratch_env()
+        first, second = (run("seed.py", env=env) for _ in range(2))
+        self.assertEqual((first.returncode, first.stderr), (0, ""))
+        self.assertTrue(first.stdout.splitlines()[1].endswith(
+            ": 1,000 inserted, 0 already present"), first.stdout)
+        self.assertTrue(second.stdout.splitlines()[1].endswith(
+            ": 0 inserted, 1,000 already present"), second.stdout)
+
+    def test_seed_script_help_exits_0_and_touches_nothing(self) -> None:
+        """./seed.py --help prints usage, exits 0, creates nothing."""
+        done = run("seed.py", "--help", env=self.scratch_env())
+        self.assertEqual((done.returncode, done.stderr), (0, ""))
+        self.assertTrue(done.stdout.startswith("usage: seed.py"), done.stdout)
+        self.assertFalse(self.scratch_exists())
+
+    def test_seed_script_refuses_bad_arguments_first(self) -> None:
+        """Unknown options or two files: usage error 2, nothing created."""
+        env = self.scratch_env()
+        for args in (["--bogus"], ["user_data.csv", "user_data.csv"]):
+            with self.subTest(args=args):
+                done = run("seed.py", *args, env=env)
+                self.assertEqual((done.returncode, done.stdout), (2, ""))
+                self.assertIn("usage: seed.py", done.stderr)
+        self.assertFalse(self.scratch_exists())
+
+    def test_seed_script_checks_the_whole_csv_first(self) -> None:
+        """A bad last row or a missing file: one line, nothing created."""
+        bad = HERE / "bench" / "data" / f"late-{os.getpid()}.csv"
+        bad.parent.mkdir(parents=True, exist_ok=True)
+        self.addCleanup(bad.unlink)
+        bad.write_text('"name","email","age"\n"A","a@example.com","30"\n'
+                       '"B","b.example.com","40"\n')
+        env = self.scratch_env()
+        for path, expected in ((bad, "line 3, field 'email'"),
+                               (bad.with_name("missing.csv"), "missing.csv")):
+            with self.subTest(path=path.name):
+                done = run("seed.py", str(path), env=env)
+                self.assertEqual((done.returncode, done.stdout), (1, ""))
+                self.assertEqual(len(done.stderr.splitlines()), 1)
+                self.assertIn(expected, done.stderr)
+        self.assertFalse(self.scratch_exists())
 
     def test_seed_script_reports_a_bad_csv_in_one_line(self) -> None:
         """./seed.py bad.csv: exit 1 and one line naming line and field."""

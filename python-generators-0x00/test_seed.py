@@ -22,6 +22,12 @@ MALFORMED = [
     ('"","dee.four@example.com","33"\n', "name"),
     ('"Dee Four","  ","33"\n', "email"),
     ('"Dee Four","dee.four@example.com","33","x"\n', "(extra)"),
+    # An email needs an @ with text on both sides.
+    ('"Dee Four","dee.four.example.com","33"\n', "email"),
+    ('"Dee Four","dee.four@","33"\n', "email"),
+    # Unterminated quotes: the field runs on to the end of the file.
+    ('"Dee Four,dee.four@example.com,33\n', "name"),
+    ('"Dee Four","dee.four@example.com,33\n', "email"),
 ]
 
 
@@ -88,19 +94,44 @@ class SeedChecks:
 
     def test_loads_the_csv_with_int_ages(self) -> None:
         """All 1000 rows arrive, ages as int, ids as 36-char UUIDs."""
-        self.assertEqual(self.load(CSV_PATH), 1000)
+        report = self.load(CSV_PATH)
+        self.assertEqual((report.read, report.inserted,
+                          report.already_present), (1000, 1000, 0))
         self.assertEqual(self.rows(), set(csv_users()))
         ids = self.query("SELECT user_id, age FROM user_data")
         self.assertTrue(all(len(i) == 36 and type(a) is int for i, a in ids))
 
     def test_reloading_keeps_the_same_rows(self) -> None:
-        """A second load of the same file changes nothing."""
+        """A second load of the same file changes nothing, and says so."""
         self.load(CSV_PATH)
         before = set(self.query("SELECT * FROM user_data"))
-        self.load(CSV_PATH)
+        report = self.load(CSV_PATH)
         after = set(self.query("SELECT * FROM user_data"))
         self.assertEqual(len(after), 1000)
         self.assertEqual(before, after)
+        self.assertEqual(report, (1000, 0))
+        self.assertEqual(report.already_present, 1000)
+
+    def test_report_counts_new_and_present_rows(self) -> None:
+        """Rows already there (same email) are counted apart from new ones."""
+        self.load(self.write_csv(GOOD))
+        report = self.load(self.write_csv(
+            GOOD + '"Dee Four","dee.four@example.com","33"\n', "more.csv"))
+        self.assertEqual((report.read, report.inserted,
+                          report.already_present), (4, 1, 3))
+        self.assertEqual(self.count(), 4)
+
+    def test_unterminated_quote_mid_file_names_its_line(self) -> None:
+        """A quote left open swallows the next line; the error says where."""
+        path = self.write_csv(GOOD
+                              + '"Dee Four,dee.four@example.com,33\n'
+                              + '"Eve Five","eve.five@example.com","44"\n')
+        with self.assertRaises(self.seed.CSVFormatError) as caught:
+            self.load(path)
+        self.assertEqual((caught.exception.line, caught.exception.field),
+                         (5, "name"))
+        self.assertIn("unterminated quote", str(caught.exception))
+        self.assertEqual(self.count(), 0)
 
     def test_malformed_row_rolls_back_the_whole_load(self) -> None:
         """A bad row names file, line and field; nothing is committed."""

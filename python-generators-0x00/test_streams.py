@@ -31,6 +31,7 @@ class StreamChecks:
         cls.stream = load_task("0-stream_users")
         cls.batches = load_task("1-batch_processing")
         cls.pages = load_task("2-lazy_paginate")
+        cls.keyset = load_task("keyset_paginate")
         cls.ages = load_task("4-stream_ages")
 
     def triples(self, users: List[dict]) -> List[tuple]:
@@ -122,9 +123,10 @@ class StreamChecks:
 
     def test_lazy_paginate_covers_every_row_once(self) -> None:
         """OFFSET and keyset pages both cover each row exactly once."""
-        for keyset in (False, True):
-            with self.subTest(keyset=keyset):
-                pages = list(self.pages.lazy_paginate(97, keyset=keyset))
+        for lazy in (self.pages.lazy_paginate,
+                     self.keyset.lazy_paginate_keyset):
+            with self.subTest(generator=lazy.__name__):
+                pages = list(lazy(97))
                 self.assertEqual([len(p) for p in pages], [97] * 10 + [30])
                 users = [u for page in pages for u in page]
                 self.assertEqual(len({u["user_id"] for u in users}), 1000)
@@ -151,10 +153,10 @@ class StreamChecks:
 
     def test_keyset_pages_follow_user_id_order(self) -> None:
         """paginate_users_after continues after the given user_id."""
-        first = self.pages.paginate_users_after(5)
+        first = self.keyset.paginate_users_after(5)
         ids = [u["user_id"] for u in first]
         self.assertEqual(ids, sorted(ids))
-        second = self.pages.paginate_users_after(5, ids[-1])
+        second = self.keyset.paginate_users_after(5, ids[-1])
         self.assertGreater(second[0]["user_id"], ids[-1])
 
     # -- task 4 ---------------------------------------------------------
@@ -195,7 +197,7 @@ class StreamChecks:
             next(stream)
             stream.close()
         elif how == "page":
-            pages = self.pages.lazy_paginate(10, keyset=True)
+            pages = self.keyset.lazy_paginate_keyset(10)
             next(pages)
             del pages
 

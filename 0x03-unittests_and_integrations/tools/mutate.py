@@ -225,7 +225,7 @@ def score(mutants: Sequence[Mutant], jobs: int = 2) -> Dict:
     mutant, in order), ``killed`` and ``total``.
     """
     baseline = run_mutant(None)
-    outcomes = []  # type: List[Outcome]
+    outcomes: List[Outcome] = []
     if baseline.status == "SURVIVED":  # the clean copy passes: go on
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             outcomes = list(pool.map(run_mutant, mutants))

@@ -66,7 +66,7 @@ def work_seed(csv_path: str) -> int:
     seed.create_table(connection)
     sys.stdout = sys.__stdout__
     started = time.perf_counter()
-    rows = seed.insert_data(connection, csv_path)
+    rows = seed.insert_data(connection, csv_path).read
     _report(rows, time.perf_counter() - started)
     connection.close()
     return rows
@@ -107,10 +107,11 @@ def work(name: str, size: int) -> None:
         for batch in _task("1-batch_processing").stream_users_in_batches(
                 PAGE):
             rows += len(batch)
-    elif name in ("lazy_offset", "lazy_keyset"):
-        pages = _task("2-lazy_paginate").lazy_paginate(
-            PAGE, keyset=name == "lazy_keyset")
-        for page in pages:
+    elif name == "lazy_offset":
+        for page in _task("2-lazy_paginate").lazy_paginate(PAGE):
+            rows += len(page)
+    elif name == "lazy_keyset":
+        for page in _task("keyset_paginate").lazy_paginate_keyset(PAGE):
             rows += len(page)
     elif name == "calculate_average_age":
         _task("4-stream_ages").calculate_average_age()
@@ -252,7 +253,7 @@ def print_table(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
     """Print one table for all sizes; return the target verdicts."""
     print(f"{'workload':<25} {'rows':>9} {'seconds':>8} {'rows/s':>10} "
           f"{'peak RSS MB':>11}  ratio (rows/s vs baseline)")
-    for size, results in all_results.items():
+    for results in all_results.values():
         for name, r in results.items():
             if not r:
                 continue
