@@ -34,7 +34,8 @@ WS_TICKET_DESCRIPTION = (
     "replays every later message, in order, then goes live. Events (JSON): "
     "`message.created`, `message.updated`, `message.deleted` "
     "(`{type, conversation, seq, message}`), `conversation.updated` "
-    "(`{type, conversation, participants, added, removed}`), `read` "
+    "(`{type, conversation, participants, owner, added, removed}`, when members or the "
+    "owner change), `read` "
     "(`{type, conversation, user_id, last_read_seq}`), `typing` "
     "(`{type, conversation, user_id}`; send `{type: typing, conversation}`, "
     "rate-limited) and `ready` after the replay.")

@@ -131,7 +131,8 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ParticipantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.add_participants(conversation, serializer.validated_data["participants"])
+        services.add_participants(conversation, serializer.validated_data["participants"],
+                                  by=request.user)
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
     @extend_schema(summary="Remove a participant", request=None, parameters=[PARTICIPANT_ID],
