@@ -66,8 +66,9 @@ class Conversation(models.Model):
     keeps one direct conversation per pair.
 
     ``owner`` is one of the participants, or None: a group is owned by its
-    creator until they go (``owner_among`` says who owns it then); a
-    direct conversation has no owner.
+    creator until they hand it over or go (``owner_among`` says who then); a
+    direct conversation has no owner.  ``chats.permissions`` says what the
+    owner alone may do.
     """
 
     conversation_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -175,7 +175,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     participants = UserSerializer(many=True, read_only=True)
     owner = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True,
-        help_text="The participant who owns the conversation; null for a direct conversation.")
+        help_text="The participant who may delete the conversation, remove others and hand "
+                  "it over; null for a direct conversation, where either person may delete it.")
     last_message = serializers.SerializerMethodField()
     last_read_seq = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
@@ -273,6 +274,14 @@ class ParticipantsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Unknown user ids: {', '.join(missing)}.", code="unknown_user")
         return [found[pk] for pk in wanted]
+
+
+class OwnerSerializer(serializers.Serializer):
+    """Hand a conversation over to one of its participants."""
+
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), pk_field=serializers.UUIDField(),
+        help_text="The user id of the new owner, an active participant.")
 
 
 class ConversationCreateSerializer(ParticipantsSerializer):

@@ -243,6 +243,31 @@ def remove_participant(conversation: Conversation, user) -> bool:
     return True
 
 
+def hand_over(conversation: Conversation, user) -> Conversation:
+    """Make user, an active participant, the conversation's owner; its members
+    get ``conversation.updated`` with the new owner.
+
+    The conversation row is locked first, as ``chats.signals`` locks it when
+    members change, so the new owner cannot leave in between.  Raise
+    ValidationError (``owner``) if user is not an active participant.
+    """
+    with transaction.atomic():
+        current = (Conversation.objects.select_for_update().filter(pk=conversation.pk)
+                   .values_list("owner", flat=True).first())
+        members = dict(conversation.participants.values_list("pk", "is_active"))
+        if not members.get(user.pk):
+            raise ValidationError(
+                {"owner": [f"{user.username} is not an active participant of this "
+                           "conversation; only participants can own it."]},
+                code="not_participant")
+        conversation.owner = user
+        if current != user.pk:
+            conversation.save(update_fields=["owner"])
+            events.publish_conversation(conversation.pk, conversation_updated_event(
+                conversation.pk, members, owner=user.pk))
+    return conversation
+
+
 def issue_ticket(user, since: dict, session_id: str, auth_expires_at) -> str:
     """Return a new single-use WebSocket ticket for user (expired ones are swept).
 

@@ -1,8 +1,11 @@
 """Conversation owners: who owns what, and how ownership moves.
 
-These tests follow the owner through creation, leaving, a direct
+Who may do what is the authorization matrix (``test_permissions``); these
+tests follow the owner through creation, leaving, hand-over, a direct
 conversation turning into a group, and account deletion.
 """
+import uuid
+
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
@@ -83,6 +86,22 @@ class OwnershipTests(ChatTestCase):
             reverse("conversation-remove-participant", args=[group.pk, self.dave.pk]))
         self.assertEqual(self.owner_of(group), self.carol.pk)
 
+    def test_the_owner_hands_the_group_over_to_a_participant(self):
+        group = self.group()
+        url = reverse("conversation-hand-over", args=[group.pk])
+        response = self.as_user(self.carol).post(url, {"owner": str(self.bob.pk)},
+                                                 format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["owner"], str(self.bob.pk))
+        self.assertEqual(response.json()["conversation_id"], str(group.pk))
+        self.assertEqual(self.shown_owner(self.dave, group), str(self.bob.pk))
+        # Carol is now an ordinary member; Bob has the owner's rights.
+        detail = reverse("conversation-detail", args=[group.pk])
+        self.assertEqual(self.as_user(self.carol).post(
+            url, {"owner": str(self.carol.pk)}, format="json").status_code, 403)
+        self.assertEqual(self.as_user(self.carol).delete(detail).status_code, 403)
+        self.assertEqual(self.as_user(self.bob).delete(detail).status_code, 204)
+
     def test_the_owner_cannot_be_set_by_renaming_or_creating(self):
         group = self.group()
         detail = reverse("conversation-detail", args=[group.pk])
@@ -96,6 +115,27 @@ class OwnershipTests(ChatTestCase):
             {"participants": [str(self.carol.pk)], "title": "T", "owner": str(self.carol.pk)},
             format="json")
         self.assertEqual(response.json()["owner"], str(self.bob.pk))
+
+    def test_handing_over_to_yourself_changes_nothing(self):
+        group = self.group()
+        response = self.as_user(self.carol).post(
+            reverse("conversation-hand-over", args=[group.pk]), {"owner": str(self.carol.pk)},
+            format="json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.owner_of(group), self.carol.pk)
+
+    def test_only_an_active_participant_can_be_handed_the_group(self):
+        group = self.group()
+        self.dave.is_active = False
+        self.dave.save(update_fields=["is_active"])
+        url = reverse("conversation-hand-over", args=[group.pk])
+        for value in (str(self.eve.pk), str(uuid.uuid4()), str(self.dave.pk), "nope", None):
+            with self.subTest(owner=value):
+                response = self.as_user(self.carol).post(url, {"owner": value}, format="json")
+                self.assertEqual(response.status_code, 400, response.content)
+                self.assertEqual(response.json()["code"], "invalid")
+                self.assertIn("owner", response.json()["errors"])
+        self.assertEqual(self.owner_of(group), self.carol.pk)
 
     def test_a_direct_conversation_that_grows_is_owned_by_whoever_added_people(self):
         direct, _ = services.create_conversation(creator=self.alice,
