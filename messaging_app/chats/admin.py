@@ -24,15 +24,18 @@ class ConversationAdmin(admin.ModelAdmin):
     """Conversations with their participants.
 
     Messages are not inlined (a conversation can hold tens of thousands);
-    the message list filters by conversation instead.
+    the message list filters by conversation instead.  The owner is shown,
+    not edited: it follows the participants (``chats.signals``), so removing
+    the owner here hands the conversation to the longest-standing member.
     """
 
-    list_display = ("conversation_id", "title", "participant_count", "created_at",
+    list_display = ("conversation_id", "title", "owner", "participant_count", "created_at",
                     "last_activity_at")
+    list_select_related = ("owner",)
     search_fields = ("conversation_id", "title", "participants__username")
     filter_horizontal = ("participants",)
     date_hierarchy = "created_at"
-    readonly_fields = ("direct_key",)
+    readonly_fields = ("owner", "direct_key")
 
     def get_queryset(self, request):
         from django.db.models import Count

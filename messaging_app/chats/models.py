@@ -64,10 +64,17 @@ class Conversation(models.Model):
     conversation list sorts by an index).  ``direct_key`` is set only for a
     two-person conversation made through the API; its unique constraint
     keeps one direct conversation per pair.
+
+    ``owner`` is one of the participants, or None: a group is owned by its
+    creator until they hand it over or go (``owner_among`` says who then); a
+    direct conversation has no owner.  ``chats.permissions`` says what the
+    owner alone may do.
     """
 
     conversation_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     participants = models.ManyToManyField(User, related_name="conversations")
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="owned_conversations")
     title = models.CharField(max_length=200, blank=True, default="")
     direct_key = models.CharField(max_length=80, null=True, blank=True, unique=True,
                                   editable=False)
@@ -96,6 +103,19 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Conversation {self.conversation_id}"
+
+    @staticmethod
+    def owner_among(owner_id, members, *, direct: bool):
+        """Return who owns a conversation whose members are ``members`` (user
+        ids, longest-standing first: by the order they joined in).
+
+        A direct conversation has no owner (None); otherwise the owner stays
+        while still a member, and when they are gone (or there was none) the
+        longest-standing member owns it; an empty conversation has no owner.
+        """
+        if direct or not members:
+            return None
+        return owner_id if owner_id in members else members[0]
 
     @staticmethod
     def direct_key_for(user_a_pk, user_b_pk) -> str:

@@ -46,11 +46,18 @@ def message_event(kind: str, message) -> dict:
             "message": message_payload(message)}
 
 
-def conversation_updated_event(conversation_id, participants, *, added=(), removed=(),
-                               deleted: bool = False) -> dict:
-    """A ``conversation.updated`` event: who is in it now, who joined, who left."""
+def user_id_or_none(pk):
+    """A user id as JSON carries it (None stays None)."""
+    return None if pk is None else str(pk)
+
+
+def conversation_updated_event(conversation_id, participants, *, owner=None, added=(),
+                               removed=(), deleted: bool = False) -> dict:
+    """A ``conversation.updated`` event: who is in it now, who owns it, who
+    joined, who left."""
     event = {"type": "conversation.updated", "conversation": str(conversation_id),
              "participants": sorted(str(pk) for pk in participants),
+             "owner": user_id_or_none(owner),
              "added": sorted(str(pk) for pk in added),
              "removed": sorted(str(pk) for pk in removed)}
     if deleted:

@@ -1,4 +1,6 @@
 """Who may see and change conversations and messages."""
+import uuid
+
 from rest_framework.permissions import BasePermission
 
 from .models import Conversation, Message
@@ -40,3 +42,50 @@ class IsParticipantOfConversation(BasePermission):
             # Reads, posts and PUT/PATCH/DELETE alike need a participant.
             return membership(request, obj.pk) is not None
         return False
+
+
+# The conversation actions only its owner may take (by view action), as
+# refusals name them.  Every participant may read, post, rename, add people
+# and leave.
+OWNER_ACTIONS = {
+    "destroy": "delete it",
+    "remove_participant": "remove other participants",
+    "hand_over": "hand it over",
+}
+
+
+class IsOwnerOfConversation(BasePermission):
+    """Allow the owner's actions (``OWNER_ACTIONS``) to the conversation's owner only.
+
+    Removing yourself is leaving, which every participant may do.  A direct
+    conversation has no owner: either of its two people may delete it (for
+    both); neither removes the other or hands it over.  Goes after
+    ``IsParticipantOfConversation``, so an outsider hears that first.
+    """
+
+    message = "Only the conversation's owner may do this."
+    code = "not_owner"
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        action = getattr(view, "action", None)
+        if not isinstance(obj, Conversation) or action not in OWNER_ACTIONS:
+            return True
+        if obj.owner_id == request.user.pk:
+            return True
+        if action == "remove_participant" and self.is_requester(request, view):
+            return True
+        direct = obj.direct_key is not None
+        if direct and action == "destroy":
+            return True
+        self.message = f"Only the conversation's owner may {OWNER_ACTIONS[action]}."
+        if direct:
+            self.message += " A direct conversation has no owner: leave it, or delete it."
+        return False
+
+    @staticmethod
+    def is_requester(request, view) -> bool:
+        """Whether the participant the URL names (``user_id``) is the requester."""
+        try:
+            return uuid.UUID(str(view.kwargs.get("user_id"))) == request.user.pk
+        except ValueError:
+            return False

@@ -34,10 +34,24 @@ WS_TICKET_DESCRIPTION = (
     "replays every later message, in order, then goes live. Events (JSON): "
     "`message.created`, `message.updated`, `message.deleted` "
     "(`{type, conversation, seq, message}`), `conversation.updated` "
-    "(`{type, conversation, participants, added, removed}`), `read` "
+    "(`{type, conversation, participants, owner, added, removed}`, when members or the "
+    "owner change), `read` "
     "(`{type, conversation, user_id, last_read_seq}`), `typing` "
     "(`{type, conversation, user_id}`; send `{type: typing, conversation}`, "
     "rate-limited) and `ready` after the replay.")
+REMOVE_DESCRIPTION = (
+    "The owner removes anyone; any participant removes themselves (that is leaving). "
+    "In a direct conversation neither person removes the other. Someone else's removal "
+    "by a non-owner is a 403 `not_owner`.")
+LEAVE_DESCRIPTION = (
+    "Any participant. When the owner leaves, the longest-standing remaining member becomes "
+    "the owner; when one person leaves a direct conversation, the other owns what is left; "
+    "the last one out deletes the conversation.")
+HAND_OVER_DESCRIPTION = (
+    "The owner makes another active participant the owner (themselves: no change). Members "
+    "get `conversation.updated` with the new `owner`. A non-owner gets 403 `not_owner` (so "
+    "does anyone in a direct conversation, which has no owner); a user who is not an active "
+    "participant is a 400.")
 
 # Operation summaries, one decorator per viewset.
 user_schema = extend_schema_view(
@@ -59,7 +73,10 @@ conversation_schema = extend_schema_view(
                          responses=ConversationSerializer),
     partial_update=extend_schema(request=ConversationUpdateSerializer,
                                  responses=ConversationSerializer),
-    destroy=extend_schema(summary="Delete a conversation and its messages"),
+    destroy=extend_schema(
+        summary="Delete a conversation and its messages",
+        description="The owner only (403 `not_owner` for other participants); in a direct "
+                    "conversation, which has no owner, either person (it goes for both)."),
 )
 
 message_schema = extend_schema_view(
@@ -111,6 +128,16 @@ ERRORS = {
 }
 
 
+# Operations only the conversation's owner may call (chats.permissions.OWNER_ACTIONS).
+OWNER_OPERATIONS = {
+    ("/api/conversations/{id}/", "delete"),
+    ("/api/conversations/{id}/participants/{user_id}/", "delete"),
+    ("/api/conversations/{id}/owner/", "post"),
+}
+NOT_OWNER = ("Authenticated, but not a participant (`not_participant`), or not the "
+             "conversation's owner (`not_owner`).")
+
+
 def add_error_responses(result, generator, request, public):
     """Add the shared Error component and the error responses to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
@@ -130,6 +157,8 @@ def add_error_responses(result, generator, request, public):
             if (method in ("put", "patch") and "/messages/{" in path
                     and not path.endswith("/history/")):
                 extra["409"] = "The message was deleted; it cannot be edited."
+            if (path, method) in OWNER_OPERATIONS:
+                extra["403"] = NOT_OWNER
             for code, text in extra.items():
                 responses.setdefault(code, {
                     "description": text,

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
-from .payloads import datetime_or_none, message_payload, public_user
+from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
 from .queries import RECENT_MESSAGES, read_position
 from .text import is_blank
 
@@ -167,18 +167,23 @@ class ConversationSerializer(serializers.ModelSerializer):
     requester's read state.
 
     ``last_message`` comes from the conversation row (``null`` before the
-    first message); ``last_read_seq`` from the annotation ``chats.queries``
+    first message), and so does ``owner`` (a user id; ``null`` for a direct
+    conversation); ``last_read_seq`` from the annotation ``chats.queries``
     adds (no extra query), else it is looked up.
     """
 
     participants = UserSerializer(many=True, read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text="The participant who may delete the conversation, remove others and hand "
+                  "it over; null for a direct conversation, where either person may delete it.")
     last_message = serializers.SerializerMethodField()
     last_read_seq = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
-        fields = ["conversation_id", "title", "participants", "last_message",
+        fields = ["conversation_id", "title", "participants", "owner", "last_message",
                   "created_at", "last_activity_at", "last_seq", "last_read_seq",
                   "unread_count"]
         read_only_fields = fields
@@ -190,6 +195,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "conversation_id": str(instance.pk),
             "title": instance.title,
             "participants": [public_user(u) for u in self.participants_of(instance)],
+            "owner": user_id_or_none(instance.owner_id),
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),
@@ -268,6 +274,14 @@ class ParticipantsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Unknown user ids: {', '.join(missing)}.", code="unknown_user")
         return [found[pk] for pk in wanted]
+
+
+class OwnerSerializer(serializers.Serializer):
+    """Hand a conversation over to one of its participants."""
+
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), pk_field=serializers.UUIDField(),
+        help_text="The user id of the new owner, an active participant.")
 
 
 class ConversationCreateSerializer(ParticipantsSerializer):

@@ -161,10 +161,10 @@ def mark_read(conversation: Conversation, user, seq: int) -> int:
 def create_conversation(*, creator, users, title: str = ""):
     """Return ``(conversation, created)`` for creator and the other users.
 
-    users must already include creator.  Two people without a title make a
-    direct conversation: if theirs exists it is returned with
-    ``created=False`` (a unique key makes this hold under concurrent
-    requests too).
+    users must already include creator, who owns a new group.  Two people
+    without a title make a direct conversation, which has no owner: if theirs
+    exists it is returned with ``created=False`` (a unique key makes this
+    hold under concurrent requests too).
     """
     direct_key = None
     if len(users) == 2 and not title:
@@ -174,7 +174,8 @@ def create_conversation(*, creator, users, title: str = ""):
             return existing, False
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(title=title, direct_key=direct_key)
+            conversation = Conversation.objects.create(
+                title=title, direct_key=direct_key, owner=None if direct_key else creator)
             conversation.participants.add(*users)
     except IntegrityError:
         if direct_key is None:
@@ -201,30 +202,70 @@ def delete_conversation(conversation: Conversation) -> None:
         conversation.delete()
 
 
-def add_participants(conversation: Conversation, users) -> Conversation:
-    """Add users to a conversation; it stops being a direct conversation."""
+def add_participants(conversation: Conversation, users, *, by=None) -> Conversation:
+    """Add users to a conversation.
+
+    A direct conversation that gains someone new becomes a group owned by
+    by, the member who added them (without by: its longest-standing member,
+    see ``Conversation.owner_among``).
+    """
     with transaction.atomic():
-        conversation.participants.add(*users)
-        if conversation.direct_key and conversation.participants.count() > 2:
+        members = set(conversation.participants.values_list("pk", flat=True))
+        fields = ["last_activity_at"]
+        if conversation.direct_key and any(user.pk not in members for user in users):
             conversation.direct_key = None
+            conversation.owner = by
+            fields += ["direct_key", "owner"]
         conversation.last_activity_at = timezone.now()
-        conversation.save(update_fields=["direct_key", "last_activity_at"])
+        conversation.save(update_fields=fields)
+        # chats.signals gives a group without an owner one, and announces the change.
+        conversation.participants.add(*users)
+    if conversation.owner_id is None and conversation.direct_key is None:
+        conversation.refresh_from_db(fields=["owner"])
     return conversation
 
 
 def remove_participant(conversation: Conversation, user) -> bool:
     """Remove user from a conversation; delete it when nobody is left.
 
+    It stops being a direct conversation.  When user owned it, or it was
+    direct, the longest-standing member left owns it (``chats.signals``).
     Return True if the conversation still exists afterwards.
     """
     with transaction.atomic():
+        if conversation.direct_key is not None:
+            conversation.direct_key = None
+            conversation.save(update_fields=["direct_key"])
         conversation.participants.remove(user)
         if not conversation.participants.exists():
             conversation.delete()
             return False
-        conversation.direct_key = None
-        conversation.save(update_fields=["direct_key"])
     return True
+
+
+def hand_over(conversation: Conversation, user) -> Conversation:
+    """Make user, an active participant, the conversation's owner; its members
+    get ``conversation.updated`` with the new owner.
+
+    The conversation row is locked first, as ``chats.signals`` locks it when
+    members change, so the new owner cannot leave in between.  Raise
+    ValidationError (``owner``) if user is not an active participant.
+    """
+    with transaction.atomic():
+        current = (Conversation.objects.select_for_update().filter(pk=conversation.pk)
+                   .values_list("owner", flat=True).first())
+        members = dict(conversation.participants.values_list("pk", "is_active"))
+        if not members.get(user.pk):
+            raise ValidationError(
+                {"owner": [f"{user.username} is not an active participant of this "
+                           "conversation; only participants can own it."]},
+                code="not_participant")
+        conversation.owner = user
+        if current != user.pk:
+            conversation.save(update_fields=["owner"])
+            events.publish_conversation(conversation.pk, conversation_updated_event(
+                conversation.pk, members, owner=user.pk))
+    return conversation
 
 
 def issue_ticket(user, since: dict, session_id: str, auth_expires_at) -> str:

@@ -19,16 +19,18 @@ from . import queries, services
 from .filters import MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
-from .permissions import IsParticipantOfConversation
+from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
 from .revocation import login_of
-from .schema import (PARTICIPANT_ID, WS_TICKET_DESCRIPTION, conversation_message_schema,
+from .schema import (HAND_OVER_DESCRIPTION, LEAVE_DESCRIPTION, PARTICIPANT_ID,
+                     REMOVE_DESCRIPTION, WS_TICKET_DESCRIPTION, conversation_message_schema,
                      conversation_schema, message_schema, user_schema)
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
                           ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
-                          MessageSerializer, ParticipantsSerializer, ReadSerializer,
-                          ReadStateSerializer, UserRegistrationSerializer, UserSerializer,
-                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
+                          MessageSerializer, OwnerSerializer, ParticipantsSerializer,
+                          ReadSerializer, ReadStateSerializer, UserRegistrationSerializer,
+                          UserSerializer, WebSocketTicketRequestSerializer,
+                          WebSocketTicketSerializer)
 from .throttles import SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -76,10 +78,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
 
     Lists are scoped to the requester; detail routes look among all
     conversations, so that an outsider gets 403 (from the permission), not 404.
+    Deleting, removing someone else and handing over are the owner's
+    (``IsOwnerOfConversation``).
     """
 
     serializer_class = ConversationSerializer
-    permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
+    permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation,
+                          IsOwnerOfConversation]
     pagination_class = ConversationPagination
     lookup_value_regex = UUID_REGEX
     filter_backends = [filters.SearchFilter, filters.OrderingFilter]
@@ -101,8 +106,8 @@ class ConversationViewSet(viewsets.ModelViewSet):
                 "update": ConversationUpdateSerializer,
                 "partial_update": ConversationUpdateSerializer,
                 "retrieve": ConversationDetailSerializer,
-                "add_participants": ParticipantsSerializer}.get(self.action,
-                                                                ConversationSerializer)
+                "add_participants": ParticipantsSerializer,
+                "hand_over": OwnerSerializer}.get(self.action, ConversationSerializer)
 
     def paginate_queryset(self, queryset):
         ordering = filters.OrderingFilter().get_ordering(self.request, queryset, self)
@@ -131,10 +136,12 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ParticipantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.add_participants(conversation, serializer.validated_data["participants"])
+        services.add_participants(conversation, serializer.validated_data["participants"],
+                                  by=request.user)
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
-    @extend_schema(summary="Remove a participant", request=None, parameters=[PARTICIPANT_ID],
+    @extend_schema(summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,
+                   parameters=[PARTICIPANT_ID],
                    responses={204: OpenApiResponse(description="Removed")})
     @action(detail=True, methods=["delete"],
             url_path=rf"participants/(?P<user_id>{UUID_REGEX})")
@@ -144,12 +151,22 @@ class ConversationViewSet(viewsets.ModelViewSet):
         services.remove_participant(conversation, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Leave the conversation", request=None,
-                   responses={204: OpenApiResponse(description="Left")})
+    @extend_schema(summary="Leave the conversation", description=LEAVE_DESCRIPTION,
+                   request=None, responses={204: OpenApiResponse(description="Left")})
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         services.remove_participant(self.get_object(), request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Hand the conversation over", description=HAND_OVER_DESCRIPTION,
+                   request=OwnerSerializer, responses=ConversationSerializer)
+    @action(detail=True, methods=["post"], url_path="owner")
+    def hand_over(self, request, pk=None):
+        conversation = self.get_object()
+        serializer = OwnerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.hand_over(conversation, serializer.validated_data["owner"])
+        return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
     @extend_schema(summary="Mark messages read up to a seq",
                    description="Moves your read marker forward to `seq` (never back; a "

@@ -20,10 +20,12 @@ def make_user(username: str | None = None, **extra) -> User:
         last_name=extra.pop("last_name", "Tester"), **extra)
 
 
-def make_conversation(*users, title: str = "") -> Conversation:
-    """Create a conversation between users (no direct-key deduplication)."""
-    conversation = Conversation.objects.create(title=title)
-    conversation.participants.add(*users)
+def make_conversation(*users, title: str = "", owner: User | None = None) -> Conversation:
+    """Create a group of users (no direct key), owned by owner (default: the
+    first user); users join one by one in the order given."""
+    conversation = Conversation.objects.create(title=title, owner=owner or users[0])
+    for user in users:
+        conversation.participants.add(user)
     return conversation
 
 

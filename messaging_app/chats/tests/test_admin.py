@@ -32,3 +32,11 @@ class AdminTests(TestCase):
         self.client.force_login(self.bob)
         response = self.client.get(reverse("admin:chats_message_changelist"))
         self.assertEqual(response.status_code, 302)
+
+    def test_conversation_pages_show_the_owner_read_only(self):
+        group = make_conversation(self.bob, self.admin, title="bob's", owner=self.bob)
+        changelist = self.client.get(reverse("admin:chats_conversation_changelist"))
+        self.assertContains(changelist, '<td class="field-owner nowrap">bob</td>', html=True)
+        change = self.client.get(reverse("admin:chats_conversation_change", args=[group.pk]))
+        self.assertContains(change, "field-owner")
+        self.assertNotContains(change, 'name="owner"')

@@ -1,25 +1,39 @@
 """The authorization matrix: who gets which status on every endpoint."""
 from django.urls import reverse
 
-from .base import ChatTestCase, make_conversation, make_message
+from chats.models import Conversation
 
-ANON, OUTSIDER, PARTICIPANT, SENDER = "anonymous", "outsider", "participant", "sender"
+from .base import ChatTestCase, make_conversation, make_message, make_user
+
+ANON, OUTSIDER, PARTICIPANT, SENDER, OWNER = (
+    "anonymous", "outsider", "participant", "sender", "owner")
+ROLES = (ANON, OUTSIDER, PARTICIPANT, SENDER, OWNER)
 
 
 class AuthorizationMatrixTests(ChatTestCase):
-    """Each cell builds fresh objects, so a delete in one cell cannot hide another."""
+    """Each cell builds fresh objects, so a delete in one cell cannot hide another.
+
+    The roles: nobody signed in; Eve, in no conversation; Bob, a participant;
+    Alice, a participant who sent the message; Carol, who made the group and
+    owns it (and sent nothing).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.carol = make_user("carol")
 
     def actor(self, role):
-        return {ANON: None, OUTSIDER: self.eve, PARTICIPANT: self.bob, SENDER: self.alice}[role]
+        return {ANON: None, OUTSIDER: self.eve, PARTICIPANT: self.bob, SENDER: self.alice,
+                OWNER: self.carol}[role]
 
     def fresh(self):
-        """A new conversation (Alice, Bob) and a message Alice sent in it."""
-        conversation = make_conversation(self.alice, self.bob)
+        """A new group Carol made with Alice and Bob, and a message Alice sent in it."""
+        conversation = make_conversation(self.carol, self.alice, self.bob, owner=self.carol)
         return conversation, make_message(conversation, self.alice, "fresh")
 
     def check(self, method, url_of, expected, body=None):
         """Call url_of(conversation, message) as each role; assert each status."""
-        for role, status_code in zip((ANON, OUTSIDER, PARTICIPANT, SENDER), expected, strict=True):
+        for role, status_code in zip(ROLES, expected, strict=True):
             with self.subTest(method=method, url=url_of.__name__, role=role):
                 conversation, message = self.fresh()
                 url = url_of(conversation, message)
@@ -43,22 +57,52 @@ class AuthorizationMatrixTests(ChatTestCase):
         def remove_bob(c, m):
             return reverse("conversation-remove-participant", args=[c.pk, self.bob.pk])
 
+        def remove_owner(c, m):
+            return reverse("conversation-remove-participant", args=[c.pk, self.carol.pk])
+
         def leave(c, m):
             return reverse("conversation-leave", args=[c.pk])
 
-        self.check("get", conversation_list, (401, 200, 200, 200))
-        # Eve makes a group of three (201); Bob makes the Alice-Bob direct
-        # conversation (201); Alice then gets that same one back (200).
-        self.check("post", conversation_list, (401, 201, 201, 200),
+        def owner(c, m):
+            return reverse("conversation-hand-over", args=[c.pk])
+
+        self.check("get", conversation_list, (401, 200, 200, 200, 200))
+        # Eve and Carol each make a group of three (201); Bob makes the
+        # Alice-Bob direct conversation (201); Alice then gets that same one back (200).
+        self.check("post", conversation_list, (401, 201, 201, 200, 201),
                    body={"participants": [str(self.alice.pk), str(self.bob.pk)]})
-        self.check("get", conversation_detail, (401, 403, 200, 200))
-        self.check("patch", conversation_detail, (401, 403, 200, 200), body={"title": "T"})
-        self.check("put", conversation_detail, (401, 403, 200, 200), body={"title": "T"})
-        self.check("delete", conversation_detail, (401, 403, 204, 204))
-        self.check("post", participants, (401, 403, 200, 200),
+        self.check("get", conversation_detail, (401, 403, 200, 200, 200))
+        # Any participant renames and adds people; the owner alone deletes,
+        # removes someone else and hands the group over; removing yourself is leaving.
+        self.check("patch", conversation_detail, (401, 403, 200, 200, 200), body={"title": "T"})
+        self.check("put", conversation_detail, (401, 403, 200, 200, 200), body={"title": "T"})
+        self.check("delete", conversation_detail, (401, 403, 403, 403, 204))
+        self.check("post", participants, (401, 403, 200, 200, 200),
                    body={"participants": [str(self.eve.pk)]})
-        self.check("delete", remove_bob, (401, 403, 204, 204))
-        self.check("post", leave, (401, 403, 204, 204))
+        self.check("delete", remove_bob, (401, 403, 204, 403, 204))
+        self.check("delete", remove_owner, (401, 403, 403, 403, 204))
+        self.check("post", leave, (401, 403, 204, 204, 204))
+        self.check("post", owner, (401, 403, 403, 403, 200),
+                   body={"owner": str(self.bob.pk)})
+
+    def test_owner_only_refusals_say_not_owner(self):
+        conversation, _ = self.fresh()
+        client = self.as_user(self.bob)
+        for method, url, body in (
+                ("delete", reverse("conversation-detail", args=[conversation.pk]), None),
+                ("delete", reverse("conversation-remove-participant",
+                                   args=[conversation.pk, self.alice.pk]), None),
+                ("post", reverse("conversation-hand-over", args=[conversation.pk]),
+                 {"owner": str(self.bob.pk)})):
+            with self.subTest(method=method, url=url):
+                response = getattr(client, method)(url, body, format="json")
+                self.assertEqual(response.status_code, 403)
+                self.assertEqual(response.json()["code"], "not_owner")
+                self.assertIn("owner", response.json()["detail"])
+        # An outsider hears that they are no participant, not that they are no owner.
+        response = self.as_user(self.eve).delete(
+            reverse("conversation-detail", args=[conversation.pk]))
+        self.assertEqual(response.json()["code"], "not_participant")
 
     def test_nested_message_endpoints(self):
         def messages(c, m):
@@ -67,12 +111,12 @@ class AuthorizationMatrixTests(ChatTestCase):
         def message(c, m):
             return reverse("conversation-messages-detail", args=[c.pk, m.pk])
 
-        self.check("get", messages, (401, 403, 200, 200))
-        self.check("post", messages, (401, 403, 201, 201), body={"message_body": "hi"})
-        self.check("get", message, (401, 403, 200, 200))
-        self.check("put", message, (401, 403, 403, 200), body={"message_body": "new"})
-        self.check("patch", message, (401, 403, 403, 200), body={"message_body": "new"})
-        self.check("delete", message, (401, 403, 403, 204))
+        self.check("get", messages, (401, 403, 200, 200, 200))
+        self.check("post", messages, (401, 403, 201, 201, 201), body={"message_body": "hi"})
+        self.check("get", message, (401, 403, 200, 200, 200))
+        self.check("put", message, (401, 403, 403, 200, 403), body={"message_body": "new"})
+        self.check("patch", message, (401, 403, 403, 200, 403), body={"message_body": "new"})
+        self.check("delete", message, (401, 403, 403, 204, 403))
 
     def test_flat_message_endpoints(self):
         def messages(c, m):
@@ -81,13 +125,13 @@ class AuthorizationMatrixTests(ChatTestCase):
         def message(c, m):
             return reverse("message-detail", args=[m.pk])
 
-        self.check("get", messages, (401, 200, 200, 200))
-        self.check("post", messages, (401, 403, 201, 201),
+        self.check("get", messages, (401, 200, 200, 200, 200))
+        self.check("post", messages, (401, 403, 201, 201, 201),
                    body=lambda c: {"conversation": str(c.pk), "message_body": "hi"})
-        self.check("get", message, (401, 403, 200, 200))
-        self.check("put", message, (401, 403, 403, 200), body={"message_body": "new"})
-        self.check("patch", message, (401, 403, 403, 200), body={"message_body": "new"})
-        self.check("delete", message, (401, 403, 403, 204))
+        self.check("get", message, (401, 403, 200, 200, 200))
+        self.check("put", message, (401, 403, 403, 200, 403), body={"message_body": "new"})
+        self.check("patch", message, (401, 403, 403, 200, 403), body={"message_body": "new"})
+        self.check("delete", message, (401, 403, 403, 204, 403))
 
     def test_user_endpoints(self):
         def users(c, m):
@@ -99,9 +143,57 @@ class AuthorizationMatrixTests(ChatTestCase):
         def user(c, m):
             return reverse("user-detail", args=[self.bob.pk])
 
-        self.check("get", users, (401, 200, 200, 200))
-        self.check("get", me, (401, 200, 200, 200))
-        self.check("get", user, (401, 200, 200, 200))
+        self.check("get", users, (401, 200, 200, 200, 200))
+        self.check("get", me, (401, 200, 200, 200, 200))
+        self.check("get", user, (401, 200, 200, 200, 200))
+
+
+class DirectConversationRoleTests(ChatTestCase):
+    """A direct conversation (two people, no title, made through the API) has
+    no owner: either person deletes it (for both) or leaves it; neither removes
+    the other or hands it over; anyone may add people, which makes it a group."""
+
+    def direct(self):
+        """A fresh direct conversation that Alice started with Bob."""
+        Conversation.objects.filter(
+            direct_key=Conversation.direct_key_for(self.alice.pk, self.bob.pk)).delete()
+        response = self.as_user(self.alice).post(
+            reverse("conversation-list"), {"participants": [str(self.bob.pk)]}, format="json")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertIsNone(response.json()["owner"])
+        return Conversation.objects.get(pk=response.json()["conversation_id"])
+
+    def call(self, user, method, name, args=(), body=None):
+        conversation = self.direct()
+        url = reverse(f"conversation-{name}", args=[conversation.pk, *args])
+        return conversation, getattr(self.as_user(user), method)(url, body, format="json")
+
+    def test_either_person_deletes_it_and_an_outsider_cannot(self):
+        for user, status_code in ((self.eve, 403), (self.bob, 204), (self.alice, 204)):
+            with self.subTest(user=user.username):
+                _, response = self.call(user, "delete", "detail")
+                self.assertEqual(response.status_code, status_code, response.content)
+
+    def test_neither_removes_the_other_nor_hands_it_over(self):
+        for user, other in ((self.alice, self.bob), (self.bob, self.alice)):
+            with self.subTest(user=user.username):
+                _, response = self.call(user, "delete", "remove-participant", [other.pk])
+                self.assertEqual((response.status_code, response.json()["code"]),
+                                 (403, "not_owner"))
+                _, response = self.call(user, "post", "hand-over",
+                                        body={"owner": str(other.pk)})
+                self.assertEqual((response.status_code, response.json()["code"]),
+                                 (403, "not_owner"))
+
+    def test_either_person_renames_it_or_leaves_it(self):
+        for user in (self.alice, self.bob):
+            with self.subTest(user=user.username):
+                _, response = self.call(user, "patch", "detail", body={"title": "Us"})
+                self.assertEqual(response.status_code, 200)
+                _, response = self.call(user, "post", "leave")
+                self.assertEqual(response.status_code, 204)
+                _, response = self.call(user, "delete", "remove-participant", [user.pk])
+                self.assertEqual(response.status_code, 204)
 
 
 class ScopingTests(ChatTestCase):

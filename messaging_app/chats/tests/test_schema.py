@@ -18,7 +18,7 @@ EXPECTED_PATHS = [
     "/api/conversations/{conversation_pk}/messages/",
     "/api/conversations/{conversation_pk}/messages/{id}/",
     "/api/conversations/{id}/participants/", "/api/conversations/{id}/leave/",
-    "/api/conversations/{id}/participants/{user_id}/",
+    "/api/conversations/{id}/participants/{user_id}/", "/api/conversations/{id}/owner/",
     "/api/messages/", "/api/messages/{id}/", "/api/users/", "/api/users/me/",
     "/api/users/{user_id}/", "/api/token/", "/api/token/refresh/", "/api/token/logout/",
 ]
@@ -40,6 +40,25 @@ class SchemaDocumentTests(SimpleTestCase):
                 with self.subTest(path=path, method=method):
                     for code in ("400", "401", "403", "404", "429"):
                         self.assertIn(code, operation["responses"])
+
+
+    def test_owner_only_operations_document_not_owner(self):
+        paths = self.schema["paths"]
+        for path, method in (("/api/conversations/{id}/", "delete"),
+                             ("/api/conversations/{id}/participants/{user_id}/", "delete"),
+                             ("/api/conversations/{id}/owner/", "post")):
+            with self.subTest(path=path, method=method):
+                self.assertIn("not_owner", paths[path][method]["responses"]["403"]["description"])
+        for method in ("get", "patch", "put"):
+            self.assertNotIn("not_owner", paths["/api/conversations/{id}/"][method][
+                "responses"]["403"]["description"])
+        owner = paths["/api/conversations/"]["get"]["responses"]["200"]
+        reference = owner["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        page = self.schema["components"]["schemas"][reference]
+        item = page["properties"]["results"]["items"]["$ref"].split("/")[-1]
+        field = self.schema["components"]["schemas"][item]["properties"]["owner"]
+        self.assertEqual((field["format"], field["nullable"], field["readOnly"]),
+                         ("uuid", True, True))
 
 
 class SchemathesisLiveTests(LiveServerTestCase):

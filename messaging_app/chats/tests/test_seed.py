@@ -22,6 +22,8 @@ class SeedDemoTests(TestCase):
         self.assertIn(f"alice / {DEMO_PASSWORD}", out.getvalue())
         self.assertTrue(User.objects.get(username="alice").check_password(DEMO_PASSWORD))
         self.assertTrue(User.objects.get(username="admin").is_superuser)
+        owners = dict(Conversation.objects.values_list("title", "owner__username"))
+        self.assertEqual(owners, {"": None, "Weekend trip": "carol"})
 
     def test_refuses_its_known_password_accounts_outside_debug_unless_forced(self):
         from django.core.management.base import CommandError

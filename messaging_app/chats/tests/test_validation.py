@@ -153,7 +153,8 @@ class ConversationValidationTests(ChatTestCase):
         self.assertEqual(response.json()["title"], "Plans")
         self.conversation.refresh_from_db()
         self.assertEqual(self.conversation.title, "Plans")
-        self.assertEqual(self.as_user(self.bob).delete(url).status_code, 204)
+        self.assertEqual(self.as_user(self.bob).delete(url).status_code, 403)  # not the owner
+        self.assertEqual(self.as_user(self.alice).delete(url).status_code, 204)
         self.assertFalse(Conversation.objects.filter(pk=self.conversation.pk).exists())
         self.assertFalse(Message.objects.filter(pk=self.message.pk).exists())
 

@@ -177,6 +177,33 @@ class ConsumerTests(TransactionTestCase):
         self.assertTrue(await bob.receive_nothing(0.3))
         await self.asyncTearDownSockets()
 
+    async def test_the_owner_leaving_is_announced_with_the_next_owner(self):
+        carol = await sync_to_async(make_user)("carol")
+        await sync_to_async(self.conversation.participants.add)(carol)
+        bob, carol_socket = await self.connect(self.bob), await self.connect(carol)
+        response = await sync_to_async(api(self.alice).post)(
+            reverse("conversation-leave", args=[self.cid]))
+        self.assertEqual(response.status_code, 204)
+        for socket in (bob, carol_socket):
+            event = await socket.receive_json_from(TIMEOUT)
+            self.assertEqual((event["type"], event["owner"], event["removed"]),
+                             ("conversation.updated", str(self.bob.pk), [str(self.alice.pk)]))
+        await self.asyncTearDownSockets()
+
+    async def test_handing_over_is_announced_with_the_new_owner(self):
+        carol = await sync_to_async(make_user)("carol")
+        await sync_to_async(self.conversation.participants.add)(carol)
+        bob, carol_socket = await self.connect(self.bob), await self.connect(carol)
+        response = await sync_to_async(api(self.alice).post)(
+            reverse("conversation-hand-over", args=[self.cid]), {"owner": str(carol.pk)},
+            format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        for socket in (bob, carol_socket):
+            event = await socket.receive_json_from(TIMEOUT)
+            self.assertEqual((event["type"], event["owner"], event["added"], event["removed"]),
+                             ("conversation.updated", str(carol.pk), [], []))
+        await self.asyncTearDownSockets()
+
     async def test_a_new_conversation_reaches_a_connected_member(self):
         eve = await self.connect(self.eve)
         response = await sync_to_async(api(self.alice).post)(
