@@ -20,6 +20,7 @@ import os
 import secrets
 import sys
 import tempfile
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,10 +69,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "chats",
+    "webchat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the chat page, admin, Swagger UI) before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "chats.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,6 +175,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# whitenoise serves STATIC_ROOT (after collectstatic) and, indexed once at
+# start-up, the apps' own static folders: a fresh clone serves the chat page
+# under any server without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+# ...so a missing STATIC_ROOT (no collectstatic yet) is normal, not worth a warning.
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
