@@ -192,14 +192,19 @@ async function fetchConversation(id) {
 
 // ---- routing ----------------------------------------------------------------
 
-function route() {
+/** Show what the address names; focus: move the keyboard focus there too. */
+function route({ focus = false } = {}) {
   if (!me) return;
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
   list.activeId = id;
   document.body.classList.toggle("in-conversation", Boolean(id));
-  if (id) view.open(id).then(() => list.render());
-  else {
+  if (id) {
+    view.open(id).then(() => {
+      list.render();
+      if (focus && view.id === id && !view.el.body.hidden) view.el.input.focus();
+    });
+  } else {
     view.close();
     document.title = "Messages";
   }
@@ -208,11 +213,11 @@ function route() {
 
 function navigate(path) {
   if (window.location.pathname !== path) window.history.pushState({}, "", path);
-  route();
-  if (path === "/") byId("list-title").focus?.();
+  route({ focus: true });
+  if (path === "/") byId("list-title").focus();
 }
 
-window.addEventListener("popstate", route);
+window.addEventListener("popstate", () => route());
 byId("back").addEventListener("click", (event) => {
   event.preventDefault();
   navigate("/");
