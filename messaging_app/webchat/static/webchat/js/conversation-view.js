@@ -232,6 +232,25 @@ export class ConversationView {
     }
   }
 
+  /**
+   * Read the newest page again (after a reconnect: edits and deletes missed)
+   * and hand each message to apply(kind, message), the page's event path.
+   */
+  async refreshLatest(apply) {
+    if (!this.id || !this.conversation || this.gone) return;
+    const generation = this.generation;
+    try {
+      const page = await this.api.get(
+        `/api/conversations/${this.id}/messages/?cursor=latest&page_size=${PAGE_SIZE}`);
+      if (generation !== this.generation) return;
+      for (const message of page.results) {
+        apply(this.messages.has(message.message_id) ? "message.updated" : "message.created", message);
+      }
+    } catch {
+      // The next reconnect tries again.
+    }
+  }
+
   updateStatus() {
     if (this.loadingOlder) return;
     if (this.previous) say(this.el.status, "Scroll up for earlier messages.");

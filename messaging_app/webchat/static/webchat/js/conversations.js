@@ -1,6 +1,9 @@
 // The conversation list as the page knows it: the API's conversation objects,
 // kept current by events.  It also gives the socket its resume positions:
-// the last seq seen of every conversation.
+// per conversation, the seq up to which the page has had every message.
+// Only the socket's gap-free stream (and the first snapshot of a
+// conversation) moves a position: a send's response may carry a seq beyond
+// messages not received yet, and resuming from it would skip them.
 
 function newer(a, b) {
   return (a || "") > (b || "") ? a : b;
@@ -9,11 +12,13 @@ function newer(a, b) {
 export class Conversations {
   constructor() {
     this.byId = new Map();
+    this.delivered = new Map();
     this.nextPage = null;
   }
 
   clear() {
     this.byId.clear();
+    this.delivered.clear();
     this.nextPage = null;
   }
 
@@ -35,11 +40,20 @@ export class Conversations {
     }
     merged.unread_count = Math.max(0, merged.last_seq - (merged.last_read_seq || 0));
     this.byId.set(merged.conversation_id, merged);
+    if (!this.delivered.has(merged.conversation_id)) {
+      this.delivered.set(merged.conversation_id, merged.last_seq);
+    }
     return merged;
   }
 
   remove(id) {
     this.byId.delete(id);
+    this.delivered.delete(id);
+  }
+
+  /** The socket delivered every message of a conversation up to seq. */
+  noteDelivered(id, seq) {
+    if (seq > (this.delivered.get(id) || 0)) this.delivered.set(id, seq);
   }
 
   /** Most recent activity first. */
@@ -49,11 +63,9 @@ export class Conversations {
       || a.conversation_id.localeCompare(b.conversation_id)));
   }
 
-  /** {conversation id: last seq seen}, for the socket's `since`. */
+  /** {conversation id: seq up to which nothing is missing}, for the socket's `since`. */
   positions() {
-    const since = {};
-    for (const c of this.byId.values()) since[c.conversation_id] = c.last_seq;
-    return since;
+    return Object.fromEntries(this.delivered);
   }
 
   /**

@@ -136,6 +136,7 @@ async function start() {
 function stop(message) {
   if (socket) socket.stop();
   socket = null;
+  if (outbox) outbox.halt();
   view.close();
   conversations.clear();
   list.render();
@@ -253,6 +254,9 @@ function onEvent(event) {
       onReady(event);
       break;
     case "message.created":
+      conversations.noteDelivered(event.conversation, event.seq);
+      onMessage(event.type, event.message);
+      break;
     case "message.updated":
     case "message.deleted":
       onMessage(event.type, event.message);
@@ -278,7 +282,11 @@ function onEvent(event) {
 /** After every (re)connect: reconcile the list, then resend what waits. */
 function onReady(event) {
   readyCount += 1;
-  const live = new Set(Object.keys(event.conversations || {}));
+  const positions = event.conversations || {};
+  for (const [id, seq] of Object.entries(positions)) {
+    if (conversations.get(id)) conversations.noteDelivered(id, seq);
+  }
+  const live = new Set(Object.keys(positions));
   let changed = false;
   for (const id of [...conversations.byId.keys()]) {
     if (!live.has(id)) {
@@ -289,6 +297,9 @@ function onReady(event) {
   }
   const unknown = [...live].filter((id) => !conversations.get(id));
   if (readyCount > 1 || unknown.length) loadConversations();
+  // The replay brought every missed message; edits and deletes made
+  // meanwhile show when the newest page is read again.
+  if (readyCount > 1) view.refreshLatest(onMessage);
   if (changed) list.render();
   outbox.retryAll();
 }

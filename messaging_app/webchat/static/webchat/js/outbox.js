@@ -53,9 +53,16 @@ export class Outbox {
     else this.storage.removeItem(this.storageKey);
   }
 
-  clear() {
+  /** Stop retrying (the person left); what waits stays stored for next time. */
+  halt() {
+    this.halted = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /** Forget everything (explicit sign-out). */
+  clear() {
+    this.halt();
     this.items = [];
     this.storage.removeItem(this.storageKey);
   }
@@ -97,7 +104,7 @@ export class Outbox {
 
   /** Send the oldest waiting item of a conversation, if none is in flight. */
   pump(conversationId) {
-    if (this.busy.has(conversationId)) return;
+    if (this.halted || this.busy.has(conversationId)) return;
     const next = this.items.find((i) => i.conversation === conversationId && i.state === "waiting");
     if (next) this.deliver(next);
   }
@@ -142,7 +149,7 @@ export class Outbox {
       );
       this.items = this.items.filter((i) => i !== item);
       this.confirmed.add(data.message_id);
-      this.save();
+      if (!this.halted) this.save();
       this.busy.delete(conversationId);
       this.onSent(item, data, status === 201);
       this.onChange(conversationId);
