@@ -307,6 +307,44 @@ class ModuleLogicTests(BrowserTestCase):
         self.assertEqual(result, [["x", None], None, 2])
 
 
+    def test_the_access_token_is_refreshed_before_it_expires_and_a_refusal_ends_it(self):
+        result = self.run_module("""
+            const { Session } = await import('/static/webchat/js/session.js');
+            const encode = (claims) => btoa(JSON.stringify(claims)).replace(/=+$/, '')
+              .replace(/\\+/g, '-').replace(/\\//g, '_');
+            const token = (seconds) => `h.${encode({ user_id: 'u',
+              exp: Math.floor(Date.now() / 1000) + seconds })}.s`;
+            const kept = new Map();
+            const storage = { getItem: (k) => kept.get(k) ?? null,
+              setItem: (k, v) => kept.set(k, v), removeItem: (k) => kept.delete(k) };
+            const calls = [];
+            let answer = 200;
+            const realFetch = window.fetch;
+            window.fetch = async (url, init) => {
+              calls.push([url, JSON.parse(init.body).refresh]);
+              const body = answer === 200 ? { access: token(900), refresh: `r${calls.length + 1}` }
+                : { detail: 'Token is blacklisted', code: 'token_not_valid' };
+              return new Response(JSON.stringify(body), { status: answer });
+            };
+            try {
+              const session = new Session(storage);
+              const ended = [];
+              session.onEnded = (error) => ended.push(error.message);
+              // Expires in 61 s: due for refresh 60 s early, so in about a second.
+              session.keep({ access: token(61), refresh: 'r1' });
+              await new Promise((resolve) => setTimeout(resolve, 1600));
+              const refreshed = [calls.slice(), kept.get('webchat.refresh')];
+              answer = 401;
+              const refused = await session.refresh().then(() => 'kept', (e) => e.name);
+              session.forget();
+              return [refreshed, refused, ended.length, kept.has('webchat.refresh')];
+            } finally {
+              window.fetch = realFetch;
+            }""")
+        self.assertEqual(result, [[[["/api/token/refresh/", "r1"]], "r2"], "SessionEnded", 1,
+                                  False])
+
+
 class HistoryAndSafetyTests(BrowserTestCase):
 
     def test_older_history_loads_on_scroll_without_jumping(self):
