@@ -4,6 +4,7 @@ from django.urls import path, include
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chats.auth import ChatTokenObtainPairView, LogoutView, TokenRefreshView
+from chats.reads import ReadPositionsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("api/token/logout/", LogoutView.as_view(), name="token_logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/conversations/<uuid:conversation_pk>/reads/", ReadPositionsView.as_view(),
+         name="conversation-reads"),
     path("api/", include("chats.urls")),
     path("api-auth/", include("rest_framework.urls")),
     path("", include("webchat.urls")),

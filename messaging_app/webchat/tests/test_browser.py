@@ -123,11 +123,16 @@ class ChattingTests(BrowserTestCase):
         bob.wait_until(lambda d: len(bob.messages()) == 3, "Bob's three messages")
         self.assertEqual(bob.messages(), [(s, not mine, b) for s, mine, b in expected])
         # Alice has the conversation open: Bob sees that she read his last message.
-        bob.wait_until(lambda d: bob.js(
-            "return [...document.querySelectorAll('.seen')].filter(e => !e.hidden)"
-            ".map(e => e.textContent)") == ["Seen by Alice Tester"], "Bob's read receipt")
+        receipts = ("return [...document.querySelectorAll('.seen')].filter(e => !e.hidden)"
+                    ".map(e => e.textContent)")
+        bob.wait_until(lambda d: bob.js(receipts) == ["Seen by Alice Tester"],
+                       "Bob's read receipt")
         self.assertEqual(Message.objects.filter(conversation=self.conversation).count(), 3)
         alice.screenshot("conversation")
+        bob.reload()  # receipts come back from /reads/, not only from events
+        bob.wait_conversation()
+        bob.wait_until(lambda d: bob.js(receipts) == ["Seen by Alice Tester"],
+                       "Bob's read receipt after a reload")
 
     def test_unread_badge_appears_and_clears_and_the_list_orders_by_activity(self):
         older = make_conversation(self.bob, self.eve)

@@ -122,6 +122,7 @@ export class ConversationView {
     if (generation !== this.generation) return;
     this.setConversation(detail);
     this.readPosition = detail.last_read_seq || 0;
+    this.loadReceipts(generation);
     this.el.body.hidden = false;
     this.el.input.disabled = false;
     this.previous = page.previous;
@@ -531,6 +532,20 @@ export class ConversationView {
       this.onReadState(state);
     } catch {
       if (this.id === id) this.readPosition = 0;  // try again when something moves
+    }
+  }
+
+  /** Where the others have read up to so far (later moves come as events). */
+  async loadReceipts(generation) {
+    let positions;
+    try {
+      positions = await this.api.get(`/api/conversations/${this.id}/reads/`);
+    } catch {
+      return;  // receipts then start with the next read event
+    }
+    if (generation !== this.generation) return;
+    for (const { user_id: userId, last_read_seq: seq } of positions.reads) {
+      this.applyRead({ conversation: this.id, user_id: userId, last_read_seq: seq });
     }
   }
 
