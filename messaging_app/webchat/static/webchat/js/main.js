@@ -103,11 +103,12 @@ async function start() {
   try {
     me = await api.get("/api/users/me/");
   } catch (error) {
-    if (error instanceof NetworkError) {
-      say(boot, "Cannot reach the server; trying again…");
+    if (!(error instanceof SessionEnded)) {  // SessionEnded: the sign-in form is up
+      say(boot, error instanceof NetworkError ? "Cannot reach the server; trying again…"
+        : `The server answered: ${error.message} Trying again…`);
       setTimeout(start, BOOT_RETRY_MS);
     }
-    return;  // SessionEnded: the sign-in form is already up
+    return;
   }
   drafts = new Drafts(storage, `webchat.drafts.${me.user_id}`);
   outbox = new Outbox({
