@@ -15,12 +15,11 @@ Page-number lists read their pages in two steps (``DeferredJoinPages``).
 """
 import uuid
 
-from django.db.models import (BigIntegerField, FilteredRelation, Func, OuterRef, Prefetch, Q,
-                              Subquery)
+from django.db.models import BigIntegerField, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework.exceptions import NotFound
 
-from .models import NEWEST_FIRST, Conversation, Message, User
+from .models import NEWEST_FIRST, Conversation, Message, ReadMarker, User
 from .pagination import LIST_TOTAL
 
 # What other people may see of a user: the columns a response needs.
@@ -58,28 +57,39 @@ def membership(request, conversation_pk):
     return known[key]
 
 
-def with_read_position(queryset, user):
-    """Annotate ``my_last_read_seq``: how far user has read each conversation.
+def read_position(conversation, user):
+    """How far user has read conversation, as an expression (ids or ``OuterRef``s).
 
-    That is their read marker (one LEFT JOIN on the marker's unique key), or
-    the seq of their own newest message when later: you have read what you
-    wrote, so a send needs no marker write.  The own-message seq is an index
-    seek on ``(conversation, sender, seq)``.
+    Their read marker, or the seq of their own newest message when later
+    (you have read what you wrote, so a send needs no marker write); 0
+    before either.  Two index seeks: the marker's unique key and
+    ``(conversation, sender, seq)``.
     """
-    own_newest = (Message.objects.filter(conversation=OuterRef("pk"), sender=user)
+    marker = (ReadMarker.objects.filter(conversation=conversation, user=user)
+              .values("last_read_seq")[:1])
+    own_newest = (Message.objects.filter(conversation=conversation, sender=user)
                   .order_by("-seq").values("seq")[:1])
-    return queryset.annotate(
-        my_marker=FilteredRelation("read_markers", condition=Q(read_markers__user=user)),
-        my_last_read_seq=Greatest(
-            Coalesce("my_marker__last_read_seq", 0, output_field=BigIntegerField()),
-            Coalesce(Subquery(own_newest), 0, output_field=BigIntegerField())))
+    return Greatest(Coalesce(Subquery(marker), 0, output_field=BigIntegerField()),
+                    Coalesce(Subquery(own_newest), 0, output_field=BigIntegerField()))
 
 
-def read_position(conversation_pk, user) -> int:
-    """User's read position in one conversation (see with_read_position)."""
-    conversation = Conversation.objects.filter(pk=conversation_pk)
-    return (with_read_position(conversation, user)
+def with_read_position(queryset, user):
+    """Annotate each conversation with ``my_last_read_seq``: user's read position."""
+    return queryset.annotate(my_last_read_seq=read_position(OuterRef("pk"), user))
+
+
+def read_position_in(conversation_pk, user) -> int:
+    """User's read position in one conversation."""
+    return (with_read_position(Conversation.objects.filter(pk=conversation_pk), user)
             .values_list("my_last_read_seq", flat=True).first() or 0)
+
+
+def read_positions(conversation_pk) -> list:
+    """``[{"user_id", "last_read_seq"}]`` for every member, by user id (one query)."""
+    rows = (Conversation.participants.through.objects.filter(conversation_id=conversation_pk)
+            .annotate(position=read_position(OuterRef("conversation_id"), OuterRef("user_id")))
+            .order_by("user_id").values_list("user_id", "position"))
+    return [{"user_id": str(user_id), "last_read_seq": position} for user_id, position in rows]
 
 
 def with_participants(queryset):

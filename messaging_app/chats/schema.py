@@ -4,11 +4,15 @@ parameters documented by hand, and the error responses every endpoint can give.
 Kept here so that ``views.py`` shows only what the views do.
 """
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_schema,
+                                   extend_schema_view)
 
 from .models import WebSocketTicket
 from .serializers import (ConversationCreateSerializer, ConversationMessageSerializer,
-                          ConversationSerializer, ConversationUpdateSerializer)
+                          ConversationSerializer, ConversationUpdateSerializer,
+                          MessageHistorySerializer, OwnerSerializer, ParticipantsSerializer,
+                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
+                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -26,6 +30,14 @@ CURSOR_PARAMETERS = [
     OpenApiParameter("after", OpenApiTypes.UUID,
                      description="Keyset page of the messages just newer than this one."),
 ]
+READ_DESCRIPTION = ("Moves your read marker forward to `seq` (never back; a smaller value "
+                    "leaves it). Members get a `read` event.")
+HISTORY_DESCRIPTION = ("The current body and every previous one, oldest first. Deleting a "
+                       "message clears its history.")
+READS_DESCRIPTION = (
+    "For each member, the seq up to which they have read: their read marker or their own "
+    "newest message, whichever is later (0 before either). The `read` WebSocket event "
+    "reports each later move.")
 WS_TICKET_DESCRIPTION = (
     "Returns a random ticket, valid once for "
     f"{WebSocketTicket.TTL_SECONDS} seconds, to open `/ws/events/?ticket=...` "
@@ -55,6 +67,7 @@ HAND_OVER_DESCRIPTION = (
 
 # Operation summaries, one decorator per viewset.
 user_schema = extend_schema_view(
+    me=extend_schema(summary="Your own account", methods=["GET", "PATCH"]),
     create=extend_schema(summary="Register", auth=[]),
     list=extend_schema(summary="Find people to message (public fields only)"),
     retrieve=extend_schema(summary="A user's public profile"),
@@ -77,6 +90,20 @@ conversation_schema = extend_schema_view(
         summary="Delete a conversation and its messages",
         description="The owner only (403 `not_owner` for other participants); in a direct "
                     "conversation, which has no owner, either person (it goes for both)."),
+    add_participants=extend_schema(summary="Add participants", request=ParticipantsSerializer,
+                                   responses=ConversationSerializer),
+    remove_participant=extend_schema(
+        summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,
+        parameters=[PARTICIPANT_ID], responses={204: OpenApiResponse(description="Removed")}),
+    leave=extend_schema(summary="Leave the conversation", description=LEAVE_DESCRIPTION,
+                        request=None, responses={204: OpenApiResponse(description="Left")}),
+    hand_over=extend_schema(summary="Hand the conversation over",
+                            description=HAND_OVER_DESCRIPTION, request=OwnerSerializer,
+                            responses=ConversationSerializer),
+    read=extend_schema(summary="Mark messages read up to a seq", description=READ_DESCRIPTION,
+                       request=ReadSerializer, responses=ReadStateSerializer),
+    reads=extend_schema(summary="Members' read positions", description=READS_DESCRIPTION,
+                        responses=ReadPositionsSerializer),
 )
 
 message_schema = extend_schema_view(
@@ -89,6 +116,8 @@ message_schema = extend_schema_view(
                                  request=ConversationMessageSerializer,
                                  responses=ConversationMessageSerializer),
     destroy=extend_schema(summary="Delete your message"),
+    history=extend_schema(summary="A message's edit history", description=HISTORY_DESCRIPTION,
+                          responses=MessageHistorySerializer),
 )
 
 conversation_message_schema = extend_schema_view(
@@ -100,6 +129,11 @@ conversation_message_schema = extend_schema_view(
     partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),
     history=extend_schema(parameters=[CONVERSATION_PK]),
+)
+ws_ticket_schema = extend_schema_view(
+    post=extend_schema(summary="Get a WebSocket ticket", description=WS_TICKET_DESCRIPTION,
+                       request=WebSocketTicketRequestSerializer,
+                       responses={201: WebSocketTicketSerializer}),
 )
 
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
 from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
-from .queries import RECENT_MESSAGES, read_position
+from .queries import RECENT_MESSAGES, read_position_in
 from .text import is_blank
 
 
@@ -217,7 +217,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             request = self.context.get("request") if hasattr(self, "context") else None
             user = getattr(request, "user", None)
             obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
-                read_position(obj.pk, user))
+                read_position_in(obj.pk, user))
         return obj.my_last_read_seq or 0
 
     def get_unread_count(self, obj) -> int:
@@ -329,6 +329,21 @@ class ReadSerializer(serializers.Serializer):
     seq = serializers.IntegerField(min_value=0)
 
 
+class ReadPositionSerializer(serializers.Serializer):
+    """One member's read position."""
+
+    user_id = serializers.UUIDField()
+    last_read_seq = serializers.IntegerField()
+
+
+class ReadPositionsSerializer(serializers.Serializer):
+    """The read positions of a conversation's members."""
+
+    conversation_id = serializers.UUIDField()
+    last_seq = serializers.IntegerField()
+    reads = ReadPositionSerializer(many=True)
+
+
 class ReadStateSerializer(serializers.Serializer):
     """Your read state in a conversation."""
 
@@ -347,7 +362,8 @@ class MessageEditSerializer(serializers.ModelSerializer):
 
 
 class MessageHistorySerializer(serializers.Serializer):
-    """A message's current body and its previous ones, oldest first."""
+    """A message's current body and its previous ones, oldest first (the
+    edits' own ordering)."""
 
     message_id = serializers.UUIDField()
     seq = serializers.IntegerField()

@@ -17,7 +17,7 @@ from . import events
 from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
                      WebSocketTicket)
 from .payloads import conversation_updated_event, read_event
-from .queries import read_position
+from .queries import read_position_in
 
 
 class IdempotencyKeyReused(APIException):
@@ -151,7 +151,7 @@ def mark_read(conversation: Conversation, user, seq: int) -> int:
                 moved = 1
             except IntegrityError:
                 moved = markers.filter(last_read_seq__lt=seq).update(last_read_seq=seq)
-        current = read_position(conversation.pk, user)
+        current = read_position_in(conversation.pk, user)
         if moved:
             events.publish_conversation(conversation.pk,
                                         read_event(conversation.pk, user.pk, current))

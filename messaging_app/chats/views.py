@@ -6,7 +6,6 @@ and a paginator; every write goes through ``chats.services``.
 from functools import cached_property
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets, status, filters
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
@@ -21,16 +20,14 @@ from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, 
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
 from .revocation import login_of
-from .schema import (HAND_OVER_DESCRIPTION, LEAVE_DESCRIPTION, PARTICIPANT_ID,
-                     REMOVE_DESCRIPTION, WS_TICKET_DESCRIPTION, conversation_message_schema,
-                     conversation_schema, message_schema, user_schema)
+from .schema import (conversation_message_schema, conversation_schema, message_schema,
+                     user_schema, ws_ticket_schema)
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
                           ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
-                          ReadSerializer, ReadStateSerializer, UserRegistrationSerializer,
-                          UserSerializer, WebSocketTicketRequestSerializer,
-                          WebSocketTicketSerializer)
+                          ReadSerializer, UserRegistrationSerializer, UserSerializer,
+                          WebSocketTicketRequestSerializer)
 from .throttles import SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -55,13 +52,9 @@ class UserViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
         return [permissions.IsAuthenticated()]
 
     def get_serializer_class(self):
-        if self.action == "create":
-            return UserRegistrationSerializer
-        if self.action == "me":
-            return MeSerializer
-        return UserSerializer
+        return {"create": UserRegistrationSerializer, "me": MeSerializer}.get(self.action,
+                                                                                UserSerializer)
 
-    @extend_schema(summary="Your own account", methods=["GET", "PATCH"])
     @action(detail=False, methods=["get", "patch"])
     def me(self, request):
         if request.method == "GET":
@@ -122,15 +115,12 @@ class ConversationViewSet(viewsets.ModelViewSet):
         return Response(serializer.data, status=code)
 
     def perform_update(self, serializer):
-        serializer.instance = services.rename_conversation(
-            serializer.instance,
-            serializer.validated_data.get("title", serializer.instance.title))
+        title = serializer.validated_data.get("title", serializer.instance.title)
+        serializer.instance = services.rename_conversation(serializer.instance, title)
 
     def perform_destroy(self, instance):
         services.delete_conversation(instance)
 
-    @extend_schema(summary="Add participants", request=ParticipantsSerializer,
-                   responses=ConversationSerializer)
     @action(detail=True, methods=["post"], url_path="participants")
     def add_participants(self, request, pk=None):
         conversation = self.get_object()
@@ -140,9 +130,6 @@ class ConversationViewSet(viewsets.ModelViewSet):
                                   by=request.user)
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
-    @extend_schema(summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,
-                   parameters=[PARTICIPANT_ID],
-                   responses={204: OpenApiResponse(description="Removed")})
     @action(detail=True, methods=["delete"],
             url_path=rf"participants/(?P<user_id>{UUID_REGEX})")
     def remove_participant(self, request, pk=None, user_id=None):
@@ -151,15 +138,11 @@ class ConversationViewSet(viewsets.ModelViewSet):
         services.remove_participant(conversation, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Leave the conversation", description=LEAVE_DESCRIPTION,
-                   request=None, responses={204: OpenApiResponse(description="Left")})
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         services.remove_participant(self.get_object(), request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Hand the conversation over", description=HAND_OVER_DESCRIPTION,
-                   request=OwnerSerializer, responses=ConversationSerializer)
     @action(detail=True, methods=["post"], url_path="owner")
     def hand_over(self, request, pk=None):
         conversation = self.get_object()
@@ -168,10 +151,6 @@ class ConversationViewSet(viewsets.ModelViewSet):
         services.hand_over(conversation, serializer.validated_data["owner"])
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
-    @extend_schema(summary="Mark messages read up to a seq",
-                   description="Moves your read marker forward to `seq` (never back; a "
-                               "smaller value leaves it). Members get a `read` event.",
-                   request=ReadSerializer, responses=ReadStateSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         conversation = self.get_object()
@@ -182,6 +161,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
         return Response({"conversation_id": str(conversation.pk),
                          "last_seq": conversation.last_seq, "last_read_seq": last_read,
                          "unread_count": max(0, conversation.last_seq - last_read)})
+
+    @action(detail=True, methods=["get"])
+    def reads(self, request, pk=None):
+        conversation = self.get_object()
+        return Response({"conversation_id": str(conversation.pk),
+                         "last_seq": conversation.last_seq,
+                         "reads": queries.read_positions(conversation.pk)})
 
 
 @message_schema
@@ -209,9 +195,8 @@ class MessageViewSet(viewsets.ModelViewSet):
         return queries.messages()
 
     def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return ConversationMessageSerializer
-        return MessageSerializer
+        editing = self.action in ("update", "partial_update")
+        return ConversationMessageSerializer if editing else MessageSerializer
 
     def conversation_id(self, serializer):
         """The conversation a send goes to: named in the body here."""
@@ -242,26 +227,15 @@ class MessageViewSet(viewsets.ModelViewSet):
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def perform_update(self, serializer):
-        serializer.instance = services.edit_message(
-            serializer.instance, serializer.validated_data.get(
-                "message_body", serializer.instance.message_body))
+        body = serializer.validated_data.get("message_body", serializer.instance.message_body)
+        serializer.instance = services.edit_message(serializer.instance, body)
 
     def perform_destroy(self, instance):
         services.delete_message(instance)
 
-    @extend_schema(summary="A message's edit history",
-                   description="The current body and every previous one, oldest first. "
-                               "Deleting a message clears its history.",
-                   responses=MessageHistorySerializer)
     @action(detail=True, methods=["get"])
     def history(self, request, *args, **kwargs):
-        message = self.get_object()
-        return Response(MessageHistorySerializer({
-            "message_id": message.pk, "seq": message.seq,
-            "message_body": message.message_body, "edited_at": message.edited_at,
-            "deleted_at": message.deleted_at,
-            "edits": list(message.edits.order_by("replaced_at", "id")),
-        }).data)
+        return Response(MessageHistorySerializer(self.get_object()).data)
 
 
 @conversation_message_schema
@@ -307,14 +281,12 @@ class ConversationMessageViewSet(MessageViewSet):
         return queries.membership(self.request, self.kwargs["conversation_pk"]).message_count
 
 
+@ws_ticket_schema
 class WebSocketTicketView(APIView):
     """``POST /api/ws-ticket/``: a single-use ticket for ``/ws/events/``."""
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(summary="Get a WebSocket ticket", description=WS_TICKET_DESCRIPTION,
-                   request=WebSocketTicketRequestSerializer,
-                   responses={201: WebSocketTicketSerializer})
     def post(self, request):
         serializer = WebSocketTicketRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -32,6 +32,7 @@ import os
 import secrets
 import sys
 import tempfile
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -112,6 +113,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "chats",
+    "webchat",
 ]
 if importlib.util.find_spec("daphne"):
     # First, so that runserver is daphne's and serves WebSockets too.  daphne
@@ -120,6 +122,8 @@ if importlib.util.find_spec("daphne"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the chat page, admin, Swagger UI) before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "chats.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -254,6 +258,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# whitenoise serves STATIC_ROOT (after collectstatic) and, indexed once at
+# start-up, the apps' own static folders: a fresh clone serves the chat page
+# under any server without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+# ...so a missing STATIC_ROOT (no collectstatic yet) is normal, not worth a warning.
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("chats.urls")),
     path("api-auth/", include("rest_framework.urls")),
+    path("", include("webchat.urls")),
 ]
 
 handler400 = "chats.exceptions.bad_request"

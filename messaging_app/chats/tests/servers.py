@@ -79,11 +79,16 @@ class Server:
         if redis_url:
             env["REDIS_URL"] = redis_url
         env.update(extra)
+        self.env = env
+        self.start()
+
+    def start(self) -> None:
+        """Start the process on self.port and wait until it accepts connections."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              "--no-access-log"],
-            cwd=MODULE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.wait_ready()
 
     @property

@@ -1,0 +1,60 @@
+// JSON over fetch with the user's access token; one retry after a refresh
+// when the server says the token is no longer valid.  Cookies are never sent:
+// the API sees the bearer token and nothing else.
+
+import { ApiError, NetworkError } from "./errors.js";
+
+/** A same-origin path from an API link (pagination links are absolute URLs). */
+export function pathOf(link) {
+  const url = new URL(link, window.location.origin);
+  return url.pathname + url.search;
+}
+
+export class Api {
+  constructor(session) {
+    this.session = session;
+  }
+
+  async request(path, { method = "GET", body, headers = {}, auth = true } = {}) {
+    for (let attempt = 0; ; attempt += 1) {
+      const sent = { Accept: "application/json", ...headers };
+      if (body !== undefined) sent["Content-Type"] = "application/json";
+      if (auth) sent.Authorization = `Bearer ${await this.session.accessToken()}`;
+      let response;
+      try {
+        response = await fetch(path, {
+          method,
+          headers: sent,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: "omit",
+          cache: "no-store",
+        });
+      } catch (error) {
+        throw new NetworkError(error);
+      }
+      if (response.status === 401 && auth && attempt === 0) {
+        await this.session.refresh();  // throws SessionEnded when refused
+        continue;
+      }
+      const data = response.status === 204 ? null : await response.json().catch(() => null);
+      if (!response.ok) throw new ApiError(response.status, data);
+      return { status: response.status, data };
+    }
+  }
+
+  async get(path) {
+    return (await this.request(path)).data;
+  }
+
+  async post(path, body = {}, headers = {}) {
+    return (await this.request(path, { method: "POST", body, headers })).data;
+  }
+
+  async patch(path, body) {
+    return (await this.request(path, { method: "PATCH", body })).data;
+  }
+
+  async delete(path) {
+    await this.request(path, { method: "DELETE" });
+  }
+}

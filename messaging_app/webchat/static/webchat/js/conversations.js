@@ -1,0 +1,103 @@
+// The conversation list as the page knows it: the API's conversation objects,
+// kept current by events.  It also gives the socket its resume positions:
+// per conversation, the seq up to which the page has had every message.
+// Only the socket's gap-free stream (and the first snapshot of a
+// conversation) moves a position: a send's response may carry a seq beyond
+// messages not received yet, and resuming from it would skip them.
+
+function newer(a, b) {
+  return (a || "") > (b || "") ? a : b;
+}
+
+export class Conversations {
+  constructor() {
+    this.byId = new Map();
+    this.delivered = new Map();
+    this.nextPage = null;
+  }
+
+  clear() {
+    this.byId.clear();
+    this.delivered.clear();
+    this.nextPage = null;
+  }
+
+  get(id) {
+    return this.byId.get(id);
+  }
+
+  /** Add or replace a conversation, keeping the newest seq and read position known. */
+  upsert(conversation) {
+    const known = this.byId.get(conversation.conversation_id);
+    const merged = { ...conversation };
+    if (known) {
+      if (known.last_seq > merged.last_seq) {
+        merged.last_seq = known.last_seq;
+        merged.last_message = known.last_message;
+        merged.last_activity_at = newer(known.last_activity_at, merged.last_activity_at);
+      }
+      merged.last_read_seq = Math.max(known.last_read_seq || 0, merged.last_read_seq || 0);
+    }
+    merged.unread_count = Math.max(0, merged.last_seq - (merged.last_read_seq || 0));
+    this.byId.set(merged.conversation_id, merged);
+    if (!this.delivered.has(merged.conversation_id)) {
+      this.delivered.set(merged.conversation_id, merged.last_seq);
+    }
+    return merged;
+  }
+
+  remove(id) {
+    this.byId.delete(id);
+    this.delivered.delete(id);
+  }
+
+  /** The socket delivered every message of a conversation up to seq. */
+  noteDelivered(id, seq) {
+    if (seq > (this.delivered.get(id) || 0)) this.delivered.set(id, seq);
+  }
+
+  /** Most recent activity first. */
+  sorted() {
+    return [...this.byId.values()].sort((a, b) => (
+      (b.last_activity_at || "").localeCompare(a.last_activity_at || "")
+      || a.conversation_id.localeCompare(b.conversation_id)));
+  }
+
+  /** {conversation id: seq up to which nothing is missing}, for the socket's `since`. */
+  positions() {
+    return Object.fromEntries(this.delivered);
+  }
+
+  /**
+   * A message event (created, updated, deleted); returns the conversation,
+   * or null when it is not known yet.  My own messages count as read.
+   */
+  applyMessage(kind, message, meId) {
+    const c = this.byId.get(message.conversation);
+    if (!c) return null;
+    if (kind === "message.created" && message.seq > c.last_seq) {
+      c.last_seq = message.seq;
+      c.last_activity_at = newer(c.last_activity_at, message.sent_at);
+      if (message.sender.user_id === meId) c.last_read_seq = Math.max(c.last_read_seq || 0, message.seq);
+    }
+    const last = c.last_message;
+    if (!last || last.message_id === message.message_id || (kind === "message.created" && message.sent_at >= last.sent_at)) {
+      c.last_message = {
+        message_id: message.message_id, sender: message.sender.user_id,
+        message_body: message.message_body, sent_at: message.sent_at,
+        deleted: Boolean(message.deleted_at),
+      };
+    }
+    c.unread_count = Math.max(0, c.last_seq - (c.last_read_seq || 0));
+    return c;
+  }
+
+  /** My read position moved (this window or another). */
+  applyRead(id, lastReadSeq) {
+    const c = this.byId.get(id);
+    if (!c) return null;
+    c.last_read_seq = Math.max(c.last_read_seq || 0, lastReadSeq);
+    c.unread_count = Math.max(0, c.last_seq - c.last_read_seq);
+    return c;
+  }
+}

@@ -1,0 +1,149 @@
+// A conversation's details: rename a group, list, add and remove members,
+// leave, delete.  When conversations carry an `owner`, only the owner sees
+// Remove and Delete; without it, any member may (the API's rule then).
+
+import { h, byId, say } from "./dom.js";
+import { ApiError } from "./errors.js";
+import { personName } from "./format.js";
+import { PeopleSearch } from "./people-search.js";
+
+function ownerIdOf(conversation) {
+  const owner = conversation.owner;
+  if (!owner) return null;
+  return typeof owner === "object" ? owner.user_id : String(owner);
+}
+
+function problem(error) {
+  return error instanceof ApiError ? error.summary : error.message;
+}
+
+export class DetailsDialog {
+  /**
+   * current(): the open conversation; onUpdated(conversation); onGone(id):
+   * I left or deleted it.
+   */
+  constructor({ api, me, current, onUpdated, onGone }) {
+    Object.assign(this, { api, me, current, onUpdated, onGone });
+    this.dialog = byId("details-dialog");
+    this.members = byId("details-members");
+    this.error = byId("details-error");
+    this.name = byId("details-name");
+    this.rename = byId("details-rename");
+    this.leaveButton = byId("details-leave");
+    this.deleteButton = byId("details-delete");
+    this.search = new PeopleSearch({
+      api, input: byId("details-search"), results: byId("details-results"), status: this.error,
+      exclude: () => (this.current()?.participants || []).map((u) => u.user_id),
+      actionLabel: "Add",
+      onChoose: (user) => this.add(user),
+    });
+    byId("details-save-title").addEventListener("click", () => this.saveTitle());
+    this.leaveButton.addEventListener("click", () => this.leave());
+    this.deleteButton.addEventListener("click", () => this.remove());
+  }
+
+  get isGroup() {
+    const c = this.current();
+    return Boolean(c && (c.title || (c.participants || []).length > 2));
+  }
+
+  /** May I remove others and delete?  The owner alone, when there is one. */
+  get mayManage() {
+    const ownerId = ownerIdOf(this.current() || {});
+    return !ownerId || ownerId === this.me().user_id;
+  }
+
+  open() {
+    const c = this.current();
+    if (!c) return;
+    say(this.error, "");
+    this.search.reset();
+    this.name.value = c.title || "";
+    this.deleteButton.dataset.armed = "";
+    this.deleteButton.textContent = "Delete conversation";
+    this.render();
+    this.dialog.showModal();
+  }
+
+  render() {
+    const c = this.current();
+    if (!c) return;
+    const ownerId = ownerIdOf(c);
+    const meId = this.me().user_id;
+    this.rename.hidden = !this.isGroup;
+    this.deleteButton.hidden = !this.mayManage;
+    this.members.replaceChildren(...(c.participants || []).map((user) => h("li", {},
+      h("span", { class: "name", text: user.user_id === meId ? `${personName(user)} (you)` : personName(user) }),
+      user.user_id === ownerId ? h("span", { class: "muted", text: " · owner" }) : null,
+      this.isGroup && this.mayManage && user.user_id !== meId
+        ? h("button", {
+          type: "button", class: "link danger", text: "Remove",
+          "aria-label": `Remove ${personName(user)} from the conversation`,
+          onclick: () => this.removeMember(user),
+        })
+        : null)));
+  }
+
+  async saveTitle() {
+    const c = this.current();
+    try {
+      this.onUpdated(await this.api.patch(`/api/conversations/${c.conversation_id}/`, { title: this.name.value.trim() }));
+      this.render();
+      say(this.error, "");
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+
+  async add(user) {
+    const c = this.current();
+    try {
+      const updated = await this.api.post(`/api/conversations/${c.conversation_id}/participants/`, { participants: [user.user_id] });
+      this.onUpdated(updated);
+      this.search.reset();
+      this.render();
+      this.search.input.focus();
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+
+  async removeMember(user) {
+    const c = this.current();
+    try {
+      await this.api.delete(`/api/conversations/${c.conversation_id}/participants/${user.user_id}/`);
+      this.onUpdated({ ...c, participants: c.participants.filter((u) => u.user_id !== user.user_id) });
+      this.render();
+      this.members.querySelector("button")?.focus() || this.search.input.focus();
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+
+  async leave() {
+    const c = this.current();
+    try {
+      await this.api.post(`/api/conversations/${c.conversation_id}/leave/`);
+      this.dialog.close();
+      this.onGone(c.conversation_id, "You left the conversation.");
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+
+  async remove() {
+    const c = this.current();
+    if (this.deleteButton.dataset.armed !== "1") {
+      this.deleteButton.dataset.armed = "1";
+      this.deleteButton.textContent = "Confirm: delete for everyone";
+      return;
+    }
+    try {
+      await this.api.delete(`/api/conversations/${c.conversation_id}/`);
+      this.dialog.close();
+      this.onGone(c.conversation_id, "The conversation was deleted.");
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+}
