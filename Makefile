@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh clone:
-#   make run    set up, migrate, load demo data, serve the messaging API
-#               (runserver is ASGI through daphne: HTTP and WebSockets)
+#   make run    set up, migrate, load demo data, serve the messaging service:
+#               the chat page at /, the API at /api/ (runserver is ASGI
+#               through daphne: HTTP and WebSockets)
 #   make test   set up, run every module's tests, print one summary line
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -23,6 +24,7 @@ run: setup
 	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py migrate --noinput
 	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py seed_demo
 	@echo
+	@echo "Chat page:     http://$(HOST):$(PORT)/  (sign in as alice or bob, password demo-pass-2024)"
 	@echo "Messaging API: http://$(HOST):$(PORT)/api/  (docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo
 	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py runserver $(HOST):$(PORT)

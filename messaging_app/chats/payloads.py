@@ -17,12 +17,17 @@ def datetime_or_none(value):
 
 def public_user(user) -> dict:
     """A user's public fields: what other people may see."""
+    return public_user_fields(user.pk, user.username, user.first_name, user.last_name)
+
+
+def public_user_fields(user_id, username: str, first_name: str, last_name: str) -> dict:
+    """``public_user`` from the column values (lists read them without model instances)."""
     return {
-        "user_id": str(user.pk),
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "full_name": f"{user.first_name} {user.last_name}".strip(),
+        "user_id": str(user_id),
+        "username": username,
+        "first_name": first_name,
+        "last_name": last_name,
+        "full_name": f"{first_name} {last_name}".strip(),
     }
 
 

@@ -21,6 +21,7 @@ from rest_framework.exceptions import NotFound
 
 from .models import NEWEST_FIRST, Conversation, Message, ReadMarker, User
 from .pagination import LIST_TOTAL
+from .payloads import public_user_fields
 
 # What other people may see of a user: the columns a response needs.
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
@@ -92,11 +93,20 @@ def read_positions(conversation_pk) -> list:
     return [{"user_id": str(user_id), "last_read_seq": position} for user_id, position in rows]
 
 
-def with_participants(queryset):
-    """Prefetch each conversation's participants (public fields) into a plain
-    list, ``participant_list``: one query for a whole page."""
-    return queryset.prefetch_related(
-        Prefetch("participants", queryset=public_users(), to_attr="participant_list"))
+def attach_participants(conversations) -> None:
+    """Set ``participant_list`` on each conversation of a page: its members'
+    public fields, by username, read for the whole page in one query (as
+    plain values: building a User instance per member cost more than the
+    rest of the page).
+    """
+    members = {conversation.pk: [] for conversation in conversations}
+    rows = (Conversation.participants.through.objects.filter(conversation_id__in=list(members))
+            .order_by("user__username")
+            .values_list("conversation_id", *(f"user__{name}" for name in PUBLIC_USER_FIELDS)))
+    for conversation_id, *fields in rows:
+        members[conversation_id].append(public_user_fields(*fields))
+    for conversation in conversations:
+        conversation.participant_list = members[conversation.pk]
 
 
 def conversations_of(user):
@@ -117,13 +127,12 @@ def count_of(queryset) -> Subquery:
 def conversation_pages(conversations, ordering, user):
     """The conversation list as a Paginator's object list (``DeferredJoinPages``).
 
-    A page's rows carry the newest message (one join), user's read position,
-    the participants (one more query for the page) and ``LIST_TOTAL``, how
-    many conversations the whole list holds, so the list needs no COUNT query.
+    A page's rows carry the newest message (one join), user's read position
+    and ``LIST_TOTAL``, how many conversations the whole list holds, so the
+    list needs no COUNT query; ``attach_participants`` adds the members.
     """
-    rows = (with_participants(with_read_position(
-        Conversation.objects.select_related("last_message"), user))
-        .annotate(**{LIST_TOTAL: count_of(conversations)}).order_by(*ordering))
+    rows = (with_read_position(Conversation.objects.select_related("last_message"), user)
+            .annotate(**{LIST_TOTAL: count_of(conversations)}).order_by(*ordering))
     return DeferredJoinPages(conversations, rows)
 
 
@@ -131,9 +140,9 @@ def conversation_detail(user):
     """Any conversation (permissions decide who sees it) with its recent messages,
     participants and user's read position."""
     recent = Message.objects.select_related("sender").order_by(*NEWEST_FIRST)[:RECENT_MESSAGES]
-    return with_participants(with_read_position(
+    return with_read_position(
         Conversation.objects.select_related("last_message").prefetch_related(
-            Prefetch("messages", queryset=recent, to_attr="recent_messages")), user))
+            Prefetch("messages", queryset=recent, to_attr="recent_messages")), user)
 
 
 def messages():

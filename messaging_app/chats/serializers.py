@@ -10,7 +10,7 @@ from rest_framework import serializers
 from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
 from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
-from .queries import RECENT_MESSAGES, read_position_in
+from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in
 from .text import is_blank
 
 
@@ -177,13 +177,14 @@ class ConversationSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True,
         help_text="The participant who may delete the conversation, remove others and hand "
                   "it over; null for a direct conversation, where either person may delete it.")
+    direct = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
     last_read_seq = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
-        fields = ["conversation_id", "title", "participants", "owner", "last_message",
+        fields = ["conversation_id", "title", "participants", "owner", "direct", "last_message",
                   "created_at", "last_activity_at", "last_seq", "last_read_seq",
                   "unread_count"]
         read_only_fields = fields
@@ -194,8 +195,9 @@ class ConversationSerializer(serializers.ModelSerializer):
         return {
             "conversation_id": str(instance.pk),
             "title": instance.title,
-            "participants": [public_user(u) for u in self.participants_of(instance)],
+            "participants": self.participants_of(instance),
             "owner": user_id_or_none(instance.owner_id),
+            "direct": self.get_direct(instance),
             "last_message": self.get_last_message(instance),
             "created_at": datetime_or_none(instance.created_at),
             "last_activity_at": datetime_or_none(instance.last_activity_at),
@@ -205,10 +207,17 @@ class ConversationSerializer(serializers.ModelSerializer):
         }
 
     @staticmethod
-    def participants_of(instance):
-        """The participants ``queries.with_participants`` prefetched, else a query."""
-        prefetched = getattr(instance, "participant_list", None)
-        return instance.participants.all() if prefetched is None else prefetched
+    def participants_of(instance) -> list:
+        """Public fields of the participants: those ``queries.attach_participants``
+        read for a list page, else one query."""
+        attached = getattr(instance, "participant_list", None)
+        if attached is not None:
+            return attached
+        return [public_user(u) for u in instance.participants.only(*PUBLIC_USER_FIELDS)]
+
+    def get_direct(self, obj) -> bool:
+        """True for a direct conversation: two people, made without a title, no owner."""
+        return obj.direct_key is not None
 
     def get_last_read_seq(self, obj) -> int:
         """The requester's read position (marker, or own newest message if

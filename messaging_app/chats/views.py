@@ -104,8 +104,10 @@ class ConversationViewSet(viewsets.ModelViewSet):
 
     def paginate_queryset(self, queryset):
         ordering = filters.OrderingFilter().get_ordering(self.request, queryset, self)
-        return super().paginate_queryset(
+        page = super().paginate_queryset(
             queries.conversation_pages(queryset, ordering, self.request.user))
+        queries.attach_participants(page)
+        return page
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -125,6 +125,16 @@ class ConversationValidationTests(ChatTestCase):
         self.assertEqual(again.json()["conversation_id"], first.json()["conversation_id"])
         self.assertEqual(Conversation.objects.filter(participants=self.eve).count(), 1)
 
+    def test_conversations_say_whether_they_are_direct(self):
+        direct = self.create({"participants": [str(self.eve.pk)]}).json()
+        group = self.create({"participants": [str(self.eve.pk)], "title": "Plans"}).json()
+        self.assertEqual((direct["direct"], direct["owner"]), (True, None))
+        self.assertEqual((group["direct"], group["owner"]), (False, str(self.alice.pk)))
+        listed = {c["conversation_id"]: c["direct"] for c in self.as_user(self.eve).get(
+            reverse("conversation-list")).json()["results"]}
+        self.assertEqual(listed, {direct["conversation_id"]: True,
+                                  group["conversation_id"]: False})
+
     def test_add_and_remove_participants(self):
         client = self.as_user(self.alice)
         url = reverse("conversation-add-participants", args=[self.conversation.pk])

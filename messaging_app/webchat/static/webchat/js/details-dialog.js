@@ -1,6 +1,8 @@
 // A conversation's details: rename a group, list, add and remove members,
-// leave, delete.  When conversations carry an `owner`, only the owner sees
-// Remove and Delete; without it, any member may (the API's rule then).
+// hand it over, leave, delete.  The controls follow the API's roles: a
+// group's owner removes others, hands it over and deletes it; a direct
+// conversation (`direct`, no owner) can be deleted by either person, and
+// nobody removes the other.
 
 import { h, byId, say } from "./dom.js";
 import { ApiError } from "./errors.js";
@@ -44,13 +46,12 @@ export class DetailsDialog {
 
   get isGroup() {
     const c = this.current();
-    return Boolean(c && (c.title || (c.participants || []).length > 2));
+    return Boolean(c && !c.direct);
   }
 
-  /** May I remove others and delete?  The owner alone, when there is one. */
-  get mayManage() {
-    const ownerId = ownerIdOf(this.current() || {});
-    return !ownerId || ownerId === this.me().user_id;
+  /** Am I the owner (who removes others, hands over and deletes a group)? */
+  get isOwner() {
+    return ownerIdOf(this.current() || {}) === this.me().user_id;
   }
 
   open() {
@@ -71,11 +72,18 @@ export class DetailsDialog {
     const ownerId = ownerIdOf(c);
     const meId = this.me().user_id;
     this.rename.hidden = !this.isGroup;
-    this.deleteButton.hidden = !this.mayManage;
+    this.deleteButton.hidden = !(this.isOwner || !this.isGroup);
     this.members.replaceChildren(...(c.participants || []).map((user) => h("li", {},
       h("span", { class: "name", text: user.user_id === meId ? `${personName(user)} (you)` : personName(user) }),
       user.user_id === ownerId ? h("span", { class: "muted", text: " · owner" }) : null,
-      this.isGroup && this.mayManage && user.user_id !== meId
+      this.isGroup && this.isOwner && user.user_id !== meId
+        ? h("button", {
+          type: "button", class: "link", text: "Make owner",
+          "aria-label": `Hand the conversation over to ${personName(user)}`,
+          onclick: () => this.handOver(user),
+        })
+        : null,
+      this.isGroup && this.isOwner && user.user_id !== meId
         ? h("button", {
           type: "button", class: "link danger", text: "Remove",
           "aria-label": `Remove ${personName(user)} from the conversation`,
@@ -115,6 +123,17 @@ export class DetailsDialog {
       this.onUpdated({ ...c, participants: c.participants.filter((u) => u.user_id !== user.user_id) });
       this.render();
       this.members.querySelector("button")?.focus() || this.search.input.focus();
+    } catch (error) {
+      say(this.error, problem(error));
+    }
+  }
+
+  async handOver(user) {
+    const c = this.current();
+    try {
+      this.onUpdated(await this.api.post(`/api/conversations/${c.conversation_id}/owner/`, { owner: user.user_id }));
+      this.render();
+      say(this.error, `${personName(user)} now owns the conversation.`);
     } catch (error) {
       say(this.error, problem(error));
     }
