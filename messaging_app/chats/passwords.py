@@ -5,14 +5,14 @@ toward the failed-login limit (``chats.login_limits``).  Saving the new hash
 revokes the user's refresh tokens, tickets and sockets
 (``chats.revocation``); the answer is a fresh token pair for this client.
 """
-from django.contrib.auth import authenticate, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
 from .auth import TokenPairSerializer, get_tokens_for_user
 from .login_limits import LoginLocked, locked_out
+from .serializers import check_password_strength
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -32,11 +32,7 @@ class PasswordChangeSerializer(serializers.Serializer):
                 raise LoginLocked()
             raise serializers.ValidationError({"old_password": [serializers.ErrorDetail(
                 "This is not your current password.", code="wrong_password")]})
-        try:
-            password_validation.validate_password(attrs["new_password"], user=user)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"new_password": list(exc.messages)},
-                                              code="weak_password") from None
+        check_password_strength(attrs["new_password"], user, field="new_password")
         return attrs
 
 

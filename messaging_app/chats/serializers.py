@@ -17,6 +17,16 @@ from .text import is_blank
 EMAIL_TAKEN = "A user with this email already exists."
 
 
+def check_password_strength(password: str, user, field: str) -> None:
+    """Run Django's password validators for user; a weak password is a 400
+    naming ``field`` (code ``weak_password``)."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: list(exc.messages)},
+                                          code="weak_password") from None
+
+
 def conflict(data: dict, exclude_pk=None) -> serializers.ValidationError:
     """The 400 for an account write that a unique constraint refused: which of
     username and email another account now holds."""
@@ -98,11 +108,7 @@ class UserRegistrationSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
-        try:
-            password_validation.validate_password(attrs["password"], user=candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)},
-                                              code="weak_password") from None
+        check_password_strength(attrs["password"], candidate, field="password")
         return attrs
 
     def create(self, validated_data):

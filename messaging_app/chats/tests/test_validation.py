@@ -79,7 +79,7 @@ class MessageValidationTests(ChatTestCase):
         self.assertEqual(self.message.conversation_id, self.conversation.pk)
 
     def test_delete_by_sender_blanks_the_message(self):
-        # Soft delete (issue 7): the body goes, the message keeps its seq.
+        # A soft delete: the body goes, the message keeps its seq.
         url = reverse("message-detail", args=[self.message.pk])
         self.assertEqual(self.as_user(self.alice).delete(url).status_code, 204)
         self.message.refresh_from_db()

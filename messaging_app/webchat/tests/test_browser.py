@@ -186,14 +186,18 @@ class ChattingTests(BrowserTestCase):
 
 class ResilienceTests(BrowserTestCase):
 
-    def test_a_send_while_the_server_is_down_stays_pending_then_goes_through_once(self):
+    def alice_with_the_server_down(self):
+        """Alice in the conversation, then the server stopped and the page saying so."""
         alice = self.browser("alice")
         alice.sign_in("alice", PASSWORD)
         alice.open_conversation(self.conversation.pk)
-
         self.server.stop()
         alice.wait_until(lambda d: "Connection lost" in alice.text("connection-text"),
                          "the page to say the connection is lost")
+        return alice
+
+    def test_a_send_while_the_server_is_down_stays_pending_then_goes_through_once(self):
+        alice = self.alice_with_the_server_down()
         alice.type_message("written while the server was down")
         alice.wait_for_message("written while the server was down", state="pending")
         self.assertEqual(alice.find("#composer-input").get_attribute("value"), "")
@@ -205,13 +209,7 @@ class ResilienceTests(BrowserTestCase):
 
     def test_messages_written_during_an_outage_arrive_once_after_reconnecting(self):
         make_message(self.conversation, self.bob, "before the outage")
-        alice = self.browser("alice")
-        alice.sign_in("alice", PASSWORD)
-        alice.open_conversation(self.conversation.pk)
-
-        self.server.stop()
-        alice.wait_until(lambda d: "Connection lost" in alice.text("connection-text"),
-                         "the page to say the connection is lost")
+        alice = self.alice_with_the_server_down()
         make_message(self.conversation, self.bob, "written during the outage")
         self.server.start()
         self.api_send(self.bob, self.conversation, "sent just after the restart")
