@@ -5,7 +5,7 @@ write lives in ``chats.services``.  Each list costs a fixed number of
 queries whatever its length (``chats/tests/test_queries.py`` holds them):
 
 - the conversation list is one query (each conversation joined to its
-  newest message and to the requester's read marker; the total comes with
+  newest message, with the requester's read position; the total comes with
   the page, see ``pagination.TotalOnRowsPaginator``) plus one for the
   participants;
 - a history page is one query after the membership check, which also
