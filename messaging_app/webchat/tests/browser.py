@@ -22,7 +22,8 @@ WAIT_SECONDS = 15
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+    from selenium.common.exceptions import (NoAlertPresentException,
+                                            StaleElementReferenceException, TimeoutException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -77,9 +78,15 @@ class Browser:
     # ---- waiting ------------------------------------------------------------
 
     def wait_until(self, condition, what: str, timeout: float = WAIT_SECONDS):
-        """Wait for condition(driver) to be truthy; fail naming what was awaited."""
+        """Wait for condition(driver) to be truthy; fail naming what was awaited.
+
+        An element the page re-rendered while the condition read it counts as
+        "not yet" (the next poll finds the new one), not as a failure.
+        """
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=[StaleElementReferenceException]
+                                 ).until(condition)
         except TimeoutException:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
 
