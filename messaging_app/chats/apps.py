@@ -10,4 +10,4 @@ class ChatsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the event publishers)
-        from . import revocation  # noqa: F401  (revokes on password change)
+        from .accounts import revocation  # noqa: F401  (revokes on password change)

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
-from . import revocation
+from .accounts import revocation
 from .serializers import RefreshTokenSerializer
 
 __all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
@@ -35,7 +35,7 @@ class ChatTokenObtainPairSerializer(TokenObtainPairSerializer):
     def validate(self, attrs):
         data = super().validate(attrs)
         # As Django's login() does: records last_login and clears the
-        # failed-login count (chats.login_limits).
+        # failed-login count (chats.accounts.login_limits).
         request = self.context["request"]
         user_logged_in.send(sender=type(self.user), request=request, user=self.user)
         return data

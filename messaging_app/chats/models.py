@@ -303,7 +303,7 @@ class WebSocketTicket(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     since = models.JSONField(default=dict, blank=True)
     expires_at = models.DateTimeField(db_index=True)
-    # The login that asked for it (chats.revocation): the socket closes on its
+    # The login that asked for it (chats.accounts.revocation): the socket closes on its
     # logout and when its access token expires.
     session_id = models.CharField(max_length=64, blank=True, default="")
     auth_expires_at = models.DateTimeField(null=True, blank=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
-from . import events
+from .realtime import events
 from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
                      WebSocketTicket)
 from .payloads import conversation_updated_event, read_event

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from . import events
+from .realtime import events
 from .models import Conversation, Message, User
 from .payloads import conversation_updated_event, message_event
 

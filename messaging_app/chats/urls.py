@@ -3,7 +3,7 @@ from django.urls import path, include
 from rest_framework import routers
 from rest_framework_nested.routers import NestedDefaultRouter
 
-from .passwords import PasswordChangeView
+from .accounts.passwords import PasswordChangeView
 from .views import (ConversationMessageViewSet, ConversationViewSet, MessageViewSet,
                     UserViewSet, WebSocketTicketView)
 

@@ -19,7 +19,7 @@ from .filters import MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
-from .revocation import login_of
+from .accounts.revocation import login_of
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
@@ -28,7 +28,7 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
                           ReadSerializer, UserRegistrationSerializer, UserSerializer,
                           WebSocketTicketRequestSerializer)
-from .throttles import SendThrottle
+from .http.throttles import SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 

@@ -8,7 +8,7 @@ development) or in production with
 WebSockets authenticate with a single-use ticket from an authenticated
 request or an access token, never with cookies.  Their handshakes are held
 to ``ALLOWED_HOSTS`` and, when a browser sends one, to an allowed Origin
-(``chats.handshake``), as Django holds HTTP requests.
+(``chats.realtime.handshake``), as Django holds HTTP requests.
 """
 import os
 
@@ -21,8 +21,8 @@ django_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chats.handshake import AllowedHostsAndOrigins  # noqa: E402
-from chats.routing import websocket_urlpatterns  # noqa: E402
+from chats.realtime.handshake import AllowedHostsAndOrigins  # noqa: E402
+from chats.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_application,

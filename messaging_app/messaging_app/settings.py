@@ -124,7 +124,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (the chat page, admin, Swagger UI) before anything else runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "chats.middleware.RejectNullBytesMiddleware",
+    "chats.http.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,8 +192,8 @@ AXES_RESET_ON_SUCCESS = True
 # A lockout ends AXES_COOLOFF_TIME after the last counted failure; attempts
 # during it are refused without extending it (no endless lockout of a victim).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "chats.login_limits.client_address"
-AXES_LOCKOUT_CALLABLE = "chats.login_limits.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "chats.accounts.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "chats.accounts.login_limits.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
 AXES_VERBOSE = False
 
@@ -208,7 +208,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Seconds any Redis call may take before it counts as failed (chats.outage):
+# Seconds any Redis call may take before it counts as failed (chats.http.outage):
 # a down or hung Redis then slows a request by at most this, once.
 REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT", "1"))
 # "local": what throttles count in while Redis is unavailable.
@@ -233,7 +233,7 @@ if REDIS_URL:
     # (MaxConnectionsError) beyond its default 100 instead of waiting; 200
     # sockets connecting at once (bench/bench_realtime.py) each run group_add.
     CHANNEL_LAYERS = {"default": {
-        "BACKEND": "chats.channel_layer.BoundedRedisChannelLayer",
+        "BACKEND": "chats.realtime.channel_layer.BoundedRedisChannelLayer",
         "CONFIG": {"hosts": [{
             "address": REDIS_URL,
             "socket_connect_timeout": REDIS_TIMEOUT,
@@ -246,7 +246,7 @@ else:
 # capacity: events queued per socket before the layer drops new ones (default 100).  A
 # dropped message.created is repaired by the consumer's gap fill on the next one.
 # Seconds between two checks, by each open WebSocket, that its user is still
-# active with the same password (chats.revocation); notices close them sooner.
+# active with the same password (chats.accounts.revocation); notices close them sooner.
 SOCKET_RECHECK_SECONDS = float(os.environ.get("DJANGO_SOCKET_RECHECK_SECONDS", "30"))
 # Seconds a WebSocket must wait between two typing notices for one conversation.
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
@@ -298,20 +298,20 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "chats.parsers.StrictJSONParser",
+        "chats.http.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "chats.throttles.AnonThrottle",
-        "chats.throttles.UserThrottle",
+        "chats.http.throttles.AnonThrottle",
+        "chats.http.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     # Clients are told apart by the socket's address; X-Forwarded-For is read
     # only when proxies in front of the server are declared (the address the
     # last of them appended), since a client can write anything there.
     "NUM_PROXIES": int(os.environ.get("DJANGO_NUM_PROXIES", "0")),
-    "EXCEPTION_HANDLER": "chats.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "chats.http.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

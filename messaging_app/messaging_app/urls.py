@@ -4,7 +4,7 @@ from django.urls import path, include
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chats.auth import ChatTokenObtainPairView, LogoutView, TokenRefreshView
-from chats.health import healthz
+from chats.http.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,6 +19,6 @@ urlpatterns = [
     path("", include("webchat.urls")),
 ]
 
-handler400 = "chats.exceptions.bad_request"
-handler404 = "chats.exceptions.not_found"
-handler500 = "chats.exceptions.server_error"
+handler400 = "chats.http.exceptions.bad_request"
+handler404 = "chats.http.exceptions.not_found"
+handler500 = "chats.http.exceptions.server_error"

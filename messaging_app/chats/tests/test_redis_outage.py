@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from chats import outage
+from chats.http import outage
 from chats.models import Message
 
 from .base import PASSWORD, make_conversation, make_user
@@ -107,7 +107,7 @@ def dead_redis_settings(url):
                 "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                           "LOCATION": "outage-test"}},
         CHANNEL_LAYERS={"default": {
-            "BACKEND": "chats.channel_layer.BoundedRedisChannelLayer",
+            "BACKEND": "chats.realtime.channel_layer.BoundedRedisChannelLayer",
             "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 0.5,
                                   "socket_timeout": 1.5}]}}})
 
@@ -127,7 +127,7 @@ class RedisOutageInProcessTests(TransactionTestCase):
         rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
         with dead_redis_settings(f"redis://127.0.0.1:{free_port()}/0"), \
                 override_settings(REST_FRAMEWORK=rest), \
-                self.assertLogs("chats.outage", logging.WARNING) as logs:
+                self.assertLogs("chats.http.outage", logging.WARNING) as logs:
             caches["local"].clear()
             codes = [self.client.post(reverse("token_obtain_pair"), {},
                                       content_type="application/json").status_code
@@ -140,7 +140,7 @@ class RedisOutageInProcessTests(TransactionTestCase):
         client.force_authenticate(self.alice)
         url = reverse("conversation-messages-list", args=[self.conversation.pk])
         with dead_redis_settings(f"redis://127.0.0.1:{self.hung.port}/0"), \
-                self.assertLogs("chats.outage", logging.WARNING) as logs:
+                self.assertLogs("chats.http.outage", logging.WARNING) as logs:
             for i in range(3):
                 started = time.monotonic()
                 response = client.post(url, {"message_body": f"m{i}"}, format="json")

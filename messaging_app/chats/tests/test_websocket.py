@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from chats.events import conversation_group
+from chats.realtime.events import conversation_group
 from chats.models import Message, WebSocketTicket
 from chats.payloads import message_event
 from messaging_app.asgi import application

@@ -11,7 +11,7 @@ passed since the last failure.
 
 A refusal is a 429 ``{"detail", "code": "too_many_failed_logins"}`` with
 ``Retry-After``: built here for Django's own views (axes calls
-``lockout_response``), and for DRF views by ``chats.exceptions``, which turns
+``lockout_response``), and for DRF views by ``chats.http.exceptions``, which turns
 an authentication failure on a locked-out request into ``LoginLocked``.
 """
 from django.conf import settings

@@ -25,8 +25,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import Token
 
-from . import events
-from .models import User, WebSocketTicket
+from ..realtime import events
+from ..models import User, WebSocketTicket
 
 SESSION_CLAIM = "sid"
 

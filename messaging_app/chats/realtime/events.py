@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from .outage import REDIS_ERRORS, event_delivery
+from ..http.outage import REDIS_ERRORS, event_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def _group_send(layer, group: str, message: dict) -> None:
 
 def _send(group: str, message: dict) -> None:
     """Publish now; a failing or slow layer is logged and never fails the
-    write (chats.outage: Redis is skipped for a while after a failure)."""
+    write (chats.http.outage: Redis is skipped for a while after a failure)."""
     layer = get_channel_layer()
     if layer is None:
         return

@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .login_limits import LoginLocked, locked_out
+from ..accounts.login_limits import LoginLocked, locked_out
 
 
 def _first_code(codes):

@@ -18,7 +18,7 @@ order than their seqs) first fetches the missing ones from the database.
 A seq is only visible once every smaller one has committed (they are
 assigned under the conversation's row lock), so the fetch never misses.
 
-A socket lives no longer than the login that opened it (``chats.revocation``):
+A socket lives no longer than the login that opened it (``chats.accounts.revocation``):
 it closes with code 4401 and the reason as text when its access token (the
 one given, or the one that obtained the ticket) expires, on that login's
 logout, and when its user's password changes or the account is disabled or
@@ -40,11 +40,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import revocation
+from ..accounts import revocation
 from .events import conversation_group, user_group
-from .models import Conversation, Message, WebSocketTicket
-from .outage import REDIS_ERRORS
-from .payloads import message_event, typing_event
+from ..models import Conversation, Message, WebSocketTicket
+from ..http.outage import REDIS_ERRORS
+from ..payloads import message_event, typing_event
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def login_from_jwt(token: str):
     from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from .models import User
+    from ..models import User
     try:
         access = AccessToken(token)
         user_id = access[api_settings.USER_ID_CLAIM]
@@ -142,7 +142,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a user's conversation events and relays typing notices."""
 
     async def __call__(self, scope, receive, send):
-        # A channel layer that fails (Redis down or hung: chats.outage) ends
+        # A channel layer that fails (Redis down or hung: chats.http.outage) ends
         # the socket with a close frame and a reason, not a dropped connection.
         try:
             await super().__call__(scope, receive, send)
@@ -224,7 +224,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             if len(batch) < REPLAY_BATCH:
                 return
 
-    # The login behind the socket (chats.revocation).
+    # The login behind the socket (chats.accounts.revocation).
 
     async def watch_login(self) -> None:
         """Close the socket when its token expires or its user's password or

@@ -1,8 +1,8 @@
 """Working on while Redis is down or hangs.
 
 Redis holds two things here, and losing it costs only those: shared rate
-limit counters (``chats.throttles`` then count in this process's memory) and
-event delivery to WebSockets (``chats.events`` then drops events; sockets are
+limit counters (``chats.http.throttles`` then count in this process's memory) and
+event delivery to WebSockets (``chats.realtime.events`` then drops events; sockets are
 closed with 1013 and reconnect with ``since``).  Logins, reads and sends run
 on the database alone.  Every Redis call is bounded by ``REDIS_TIMEOUT``
 seconds (settings.py), so a Redis that accepts connections and never answers

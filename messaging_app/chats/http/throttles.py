@@ -4,7 +4,7 @@ DRF's stock throttles copy ``DEFAULT_THROTTLE_RATES`` into a class attribute
 at import, so changing the settings later (a test, a reload) has no effect.
 These read the current value every time.  A refused request gets 429 with a
 ``Retry-After`` header (DRF adds it from ``wait()``).  While Redis is
-unavailable they count in this process's memory (``chats.outage``).
+unavailable they count in this process's memory (``chats.http.outage``).
 """
 from django.core.cache import caches
 from rest_framework.settings import api_settings
@@ -20,7 +20,7 @@ class _LiveRatesMixin:
 
 class _FallbackCacheMixin:
     """Count in the ``default`` cache (Redis with REDIS_URL), or in this
-    process's ``local`` cache while Redis is unavailable (chats.outage)."""
+    process's ``local`` cache while Redis is unavailable (chats.http.outage)."""
 
     @property
     def cache(self):

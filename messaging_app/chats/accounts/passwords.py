@@ -1,18 +1,18 @@
 """``POST /api/users/me/password/``: change your own password.
 
 The old password is checked through ``authenticate``, so wrong guesses count
-toward the failed-login limit (``chats.login_limits``).  Saving the new hash
+toward the failed-login limit (``chats.accounts.login_limits``).  Saving the new hash
 revokes the user's refresh tokens, tickets and sockets
-(``chats.revocation``); the answer is a fresh token pair for this client.
+(``chats.accounts.revocation``); the answer is a fresh token pair for this client.
 """
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
-from .auth import TokenPairSerializer, get_tokens_for_user
+from ..auth import TokenPairSerializer, get_tokens_for_user
 from .login_limits import LoginLocked, locked_out
-from .serializers import check_password_strength
+from ..serializers import check_password_strength
 
 
 class PasswordChangeSerializer(serializers.Serializer):
