@@ -2,7 +2,7 @@
 // from the address (/c/<id>/), keeps everything live over the WebSocket and
 // sends through the outbox.  Only the public API is used.
 
-import { Api, pathOf } from "./api.js";
+import { Api, pathOf, paths } from "./api.js";
 import { AuthForms } from "./auth-forms.js";
 import { ConversationList } from "./conversation-list.js";
 import { ConversationView } from "./conversation-view.js";
@@ -10,7 +10,7 @@ import { Conversations } from "./conversations.js";
 import { DetailsDialog } from "./details-dialog.js";
 import { byId, say } from "./dom.js";
 import { Drafts } from "./drafts.js";
-import { NetworkError, SessionEnded } from "./errors.js";
+import { NetworkError, SessionEnded, describeError } from "./errors.js";
 import { NewConversationDialog } from "./new-conversation.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
@@ -37,38 +37,34 @@ const connectionText = byId("connection-text");
 const reconnectButton = byId("reconnect");
 
 const auth = new AuthForms({ api, session, onSignedIn: () => start() });
+const whoAmI = () => me;  // the one way components learn the signed-in user
+
 const list = new ConversationList({
-  conversations,
+  conversations, me: whoAmI,
   onOpen: (id) => navigate(`/c/${id}/`),
   onMore: () => loadMoreConversations(),
 });
 const view = new ConversationView({
-  api, outbox: null, drafts: null, me: null,
+  api, me: whoAmI,
   socketSend: (frame) => Boolean(socket && socket.send(frame)),
-  onReadState: (state) => {
-    conversations.applyRead(state.conversation_id, state.last_read_seq);
-    list.render();
-  },
+  onReadState: (state) => conversations.applyRead(state.conversation_id, state.last_read_seq),
 });
 const newDialog = new NewConversationDialog({
-  api, me: () => me,
+  api, me: whoAmI,
   onCreated: (conversation) => {
     conversations.upsert(conversation);
-    list.render();
     navigate(`/c/${conversation.conversation_id}/`);
   },
 });
 const detailsDialog = new DetailsDialog({
-  api, me: () => me, current: () => view.conversation,
+  api, me: whoAmI, current: () => view.conversation,
   onUpdated: (conversation) => {
     const merged = { ...view.conversation, ...conversation };
     view.setConversation(merged);
     conversations.upsert(merged);
-    list.render();
   },
   onGone: (id, text) => {
     conversations.remove(id);
-    list.render();
     navigate("/");
     say(byId("list-status"), text);
   },
@@ -101,11 +97,11 @@ async function resume() {
 
 async function start() {
   try {
-    me = await api.get("/api/users/me/");
+    me = await api.get(paths.me);
   } catch (error) {
     if (!(error instanceof SessionEnded)) {  // SessionEnded: the sign-in form is up
       say(boot, error instanceof NetworkError ? "Cannot reach the server; trying again…"
-        : `The server answered: ${error.message} Trying again…`);
+        : `The server answered: ${describeError(error)} Trying again…`);
       setTimeout(start, BOOT_RETRY_MS);
     }
     return;
@@ -118,8 +114,7 @@ async function start() {
     },
     onSent: (item, message) => onMessage("message.created", message),
   });
-  Object.assign(view, { me, outbox, drafts });
-  list.me = me;
+  view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
   auth.hide();
   boot.hidden = true;
@@ -140,12 +135,10 @@ function stop(message) {
   if (outbox) outbox.halt();
   view.close();
   conversations.clear();
-  list.render();
   me = null;
   chat.hidden = true;
   connection.hidden = true;
   boot.hidden = true;
-  document.title = "Messages";
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   if (window.location.pathname !== "/") window.history.replaceState({}, "", "/");
   auth.show(message);
@@ -162,10 +155,7 @@ byId("signout").addEventListener("click", async () => {
 
 async function loadConversations() {
   try {
-    const page = await api.get("/api/conversations/");
-    for (const c of page.results) conversations.upsert(c);
-    conversations.nextPage = page.next;
-    list.render();
+    conversations.addPage(await api.get(paths.conversations));
   } catch (error) {
     if (!(error instanceof SessionEnded)) say(byId("list-status"), "Could not load your conversations; retrying when the connection is back.");
   }
@@ -174,18 +164,15 @@ async function loadConversations() {
 async function loadMoreConversations() {
   if (!conversations.nextPage) return;
   try {
-    const page = await api.get(pathOf(conversations.nextPage));
-    for (const c of page.results) conversations.upsert(c);
-    conversations.nextPage = page.next;
-    list.render();
+    conversations.addPage(await api.get(pathOf(conversations.nextPage)));
   } catch (error) {
-    say(byId("list-status"), error.message);
+    say(byId("list-status"), describeError(error));
   }
 }
 
 async function fetchConversation(id) {
   try {
-    const { messages, ...conversation } = await api.get(`/api/conversations/${id}/`);
+    const { messages, ...conversation } = await api.get(paths.conversation(id));
     return conversations.upsert(conversation);
   } catch {
     return null;
@@ -199,18 +186,15 @@ function route({ focus = false } = {}) {
   if (!me) return;
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
-  list.activeId = id;
   document.body.classList.toggle("in-conversation", Boolean(id));
   if (id) {
     view.open(id).then(() => {
-      list.render();
-      if (focus && view.id === id && !view.el.body.hidden) view.el.input.focus();
+      if (focus && view.id === id && view.shown) view.focusComposer();
     });
   } else {
     view.close();
-    document.title = "Messages";
   }
-  list.render();
+  list.setActive(id);
 }
 
 function navigate(path) {
@@ -266,10 +250,7 @@ function onEvent(event) {
       onMembership(event);
       break;
     case "read":
-      if (event.user_id === me.user_id) {
-        conversations.applyRead(event.conversation, event.last_read_seq);
-        list.render();
-      }
+      if (event.user_id === me.user_id) conversations.applyRead(event.conversation, event.last_read_seq);
       view.applyRead(event);
       break;
     case "typing":
@@ -288,20 +269,19 @@ function onReady(event) {
     if (conversations.get(id)) conversations.noteDelivered(id, seq);
   }
   const live = new Set(Object.keys(positions));
-  let changed = false;
-  for (const id of [...conversations.byId.keys()]) {
-    if (!live.has(id)) {
-      conversations.remove(id);
-      if (view.id === id) view.showGone("You are no longer a member of this conversation.");
-      changed = true;
+  conversations.batch(() => {
+    for (const id of conversations.ids()) {
+      if (!live.has(id)) {
+        conversations.remove(id);
+        if (view.id === id) view.showGone("You are no longer a member of this conversation.");
+      }
     }
-  }
+  });
   const unknown = [...live].filter((id) => !conversations.get(id));
   if (readyCount > 1 || unknown.length) loadConversations();
   // The replay brought every missed message; edits and deletes made
   // meanwhile show when the newest page is read again.
   if (readyCount > 1) view.refreshLatest(onMessage);
-  if (changed) list.render();
   outbox.retryAll();
 }
 
@@ -319,7 +299,6 @@ async function onMessage(kind, message) {
     view.applyMessage(kind, message);
     view.renderPending();
   }
-  list.render();
 }
 
 async function onMembership(event) {
@@ -329,13 +308,11 @@ async function onMembership(event) {
     if (view.id === id) {
       view.showGone(event.deleted ? "This conversation was deleted." : "You were removed from this conversation.");
     }
-    list.render();
     return;
   }
   const fresh = await fetchConversation(id);
   if (!fresh) return;
   if (view.id === id) view.membershipChanged(fresh, event);
-  list.render();
 }
 
 // ---- go ---------------------------------------------------------------------
