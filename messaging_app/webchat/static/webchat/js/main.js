@@ -4,6 +4,7 @@
 
 import { Api, pathOf, paths } from "./api.js";
 import { AuthForms } from "./auth-forms.js";
+import { ConnectionBanner } from "./connection-banner.js";
 import { ConversationList } from "./conversation-list.js";
 import { ConversationView } from "./conversation-view.js";
 import { Conversations } from "./conversations.js";
@@ -11,6 +12,7 @@ import { DetailsDialog } from "./details-dialog.js";
 import { byId, say } from "./dom.js";
 import { Drafts } from "./drafts.js";
 import { NetworkError, SessionEnded, describeError } from "./errors.js";
+import { LiveEvents } from "./live-events.js";
 import { NewConversationDialog } from "./new-conversation.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
@@ -28,13 +30,11 @@ let me = null;
 let outbox = null;
 let drafts = null;
 let socket = null;
-let readyCount = 0;
+let live = null;
 
 const boot = byId("boot");
 const chat = byId("chat");
-const connection = byId("connection");
-const connectionText = byId("connection-text");
-const reconnectButton = byId("reconnect");
+const banner = new ConnectionBanner({ onReconnect: () => socket && socket.reconnectNow() });
 
 const auth = new AuthForms({ api, session, onSignedIn: () => start() });
 const whoAmI = () => me;  // the one way components learn the signed-in user
@@ -112,7 +112,10 @@ async function start() {
     onChange: (conversationId) => {
       if (view.id === conversationId) view.renderPending();
     },
-    onSent: (item, message) => onMessage("message.created", message),
+    onSent: (item, message) => live.message("message.created", message),
+  });
+  live = new LiveEvents({
+    api, conversations, view, me: whoAmI, outbox, reloadList: () => loadConversations(),
   });
   view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
@@ -121,8 +124,11 @@ async function start() {
   chat.hidden = false;
   conversations.clear();
   await loadConversations();
-  readyCount = 0;
-  socket = new EventSocket({ api, positions: () => conversations.positions(), onEvent, onStatus });
+  banner.reset();
+  socket = new EventSocket({
+    api, positions: () => conversations.positions(),
+    onEvent: (event) => live.handle(event), onStatus: (state, detail) => banner.show(state, detail),
+  });
   socket.start();
   outbox.retryAll();
   route();
@@ -137,7 +143,7 @@ function stop(message) {
   conversations.clear();
   me = null;
   chat.hidden = true;
-  connection.hidden = true;
+  banner.hide();
   boot.hidden = true;
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   if (window.location.pathname !== "/") window.history.replaceState({}, "", "/");
@@ -167,15 +173,6 @@ async function loadMoreConversations() {
     conversations.addPage(await api.get(pathOf(conversations.nextPage)));
   } catch (error) {
     say(byId("list-status"), describeError(error));
-  }
-}
-
-async function fetchConversation(id) {
-  try {
-    const { messages, ...conversation } = await api.get(paths.conversation(id));
-    return conversations.upsert(conversation);
-  } catch {
-    return null;
   }
 }
 
@@ -210,110 +207,6 @@ byId("back").addEventListener("click", (event) => {
 });
 byId("new-chat").addEventListener("click", () => newDialog.open());
 byId("manage").addEventListener("click", () => detailsDialog.open());
-reconnectButton.addEventListener("click", () => socket && socket.reconnectNow());
-
-// ---- live events ------------------------------------------------------------
-
-function onStatus(state, detail) {
-  connection.dataset.state = state;
-  if (state === "live" || state === "stopped") {
-    connection.hidden = true;
-    say(connectionText, "");
-    reconnectButton.hidden = true;
-    return;
-  }
-  connection.hidden = false;
-  if (state === "connecting") {
-    say(connectionText, readyCount ? "Reconnecting…" : "Connecting…");
-    reconnectButton.hidden = true;
-  } else {
-    const seconds = Math.max(1, Math.round(detail.retryIn / 1000));
-    say(connectionText, `Connection lost. Messages you send wait here; reconnecting in ${seconds} s.`);
-    reconnectButton.hidden = false;
-  }
-}
-
-function onEvent(event) {
-  switch (event.type) {
-    case "ready":
-      onReady(event);
-      break;
-    case "message.created":
-      conversations.noteDelivered(event.conversation, event.seq);
-      onMessage(event.type, event.message);
-      break;
-    case "message.updated":
-    case "message.deleted":
-      onMessage(event.type, event.message);
-      break;
-    case "conversation.updated":
-      onMembership(event);
-      break;
-    case "read":
-      if (event.user_id === me.user_id) conversations.applyRead(event.conversation, event.last_read_seq);
-      view.applyRead(event);
-      break;
-    case "typing":
-      if (view.id === event.conversation) view.showTyping(event.user_id);
-      break;
-    default:
-      break;  // "error" frames (e.g. typing too often) need no reaction
-  }
-}
-
-/** After every (re)connect: reconcile the list, then resend what waits. */
-function onReady(event) {
-  readyCount += 1;
-  const positions = event.conversations || {};
-  for (const [id, seq] of Object.entries(positions)) {
-    if (conversations.get(id)) conversations.noteDelivered(id, seq);
-  }
-  const live = new Set(Object.keys(positions));
-  conversations.batch(() => {
-    for (const id of conversations.ids()) {
-      if (!live.has(id)) {
-        conversations.remove(id);
-        if (view.id === id) view.showGone("You are no longer a member of this conversation.");
-      }
-    }
-  });
-  const unknown = [...live].filter((id) => !conversations.get(id));
-  if (readyCount > 1 || unknown.length) loadConversations();
-  // The replay brought every missed message; edits and deletes made
-  // meanwhile show when the newest page is read again.
-  if (readyCount > 1) view.refreshLatest(onMessage);
-  outbox.retryAll();
-}
-
-async function onMessage(kind, message) {
-  if (!me) return;
-  if (kind === "message.created" && message.sender.user_id === me.user_id && !view.has(message.message_id)) {
-    outbox.match(message);
-  }
-  let known = conversations.applyMessage(kind, message, me.user_id);
-  if (!known) {
-    known = await fetchConversation(message.conversation);
-    if (known) conversations.applyMessage(kind, message, me.user_id);
-  }
-  if (view.id === message.conversation) {
-    view.applyMessage(kind, message);
-    view.renderPending();
-  }
-}
-
-async function onMembership(event) {
-  const id = event.conversation;
-  if (event.deleted || (event.removed || []).includes(me.user_id)) {
-    conversations.remove(id);
-    if (view.id === id) {
-      view.showGone(event.deleted ? "This conversation was deleted." : "You were removed from this conversation.");
-    }
-    return;
-  }
-  const fresh = await fetchConversation(id);
-  if (!fresh) return;
-  if (view.id === id) view.membershipChanged(fresh, event);
-}
 
 // ---- go ---------------------------------------------------------------------
 
