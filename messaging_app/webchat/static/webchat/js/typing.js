@@ -2,7 +2,7 @@
 // the open conversation (each notice lasts a few seconds unless renewed),
 // and this person's own notices, sent at most every few seconds.
 
-import { byId, say } from "./dom.js";
+import { byId } from "./dom.js";
 import { personName } from "./format.js";
 
 const SHOWN_MS = 4000;
@@ -52,9 +52,11 @@ export class Typing {
     this.render();
   }
 
-  /** The conversation ended: the line goes. */
+  /** The conversation ended: every notice goes (the line stays for the next one). */
   hide() {
-    say(this.line, "");
+    for (const timer of this.typers.values()) clearTimeout(timer);
+    this.typers.clear();
+    this.render();
   }
 
   render() {
