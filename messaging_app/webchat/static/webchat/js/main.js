@@ -1,6 +1,7 @@
-// The chat page: signs in, loads the conversation list, opens conversations
-// from the address (/c/<id>/), keeps everything live over the WebSocket and
-// sends through the outbox.  Only the public API is used.
+// The chat page's wiring: signs in (and out), loads the conversation list,
+// opens conversations from the address (/c/<id>/), starts the WebSocket
+// whose events LiveEvents applies, and sends through the outbox.  Only the
+// public API is used.
 
 import { Api, pathOf, paths } from "./api.js";
 import { AuthForms } from "./auth-forms.js";
