@@ -45,6 +45,23 @@ def message_payload(message) -> dict:
     }
 
 
+def last_message_payload(message) -> dict | None:
+    """A conversation's newest message as its summary shows it (None for none).
+
+    ``deleted_at`` says when it was deleted (its body is then empty), so a
+    client need not guess from the body.
+    """
+    if message is None:
+        return None
+    return {
+        "message_id": str(message.pk),
+        "sender": user_id_or_none(message.sender_id),
+        "message_body": message.message_body,
+        "sent_at": datetime_or_none(message.sent_at),
+        "deleted_at": datetime_or_none(message.deleted_at),
+    }
+
+
 def message_event(kind: str, message) -> dict:
     """A ``message.created`` / ``message.updated`` / ``message.deleted`` event."""
     return {"type": kind, "conversation": str(message.conversation_id), "seq": message.seq,

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
-from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
+from .payloads import (datetime_or_none, last_message_payload, message_payload, public_user,
+                       user_id_or_none)
 from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in
 from .text import is_blank
 
@@ -166,6 +167,9 @@ class LastMessageSerializer(serializers.Serializer):
     sender = serializers.UUIDField(allow_null=True)
     message_body = serializers.CharField()
     sent_at = serializers.DateTimeField()
+    deleted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the message was deleted (its body is then empty); null while it stands.")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -241,11 +245,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):
-        last = obj.last_message
-        if last is None:
-            return None
-        return {"message_id": str(last.pk), "sender": str(last.sender_id),
-                "message_body": last.message_body, "sent_at": datetime_or_none(last.sent_at)}
+        return last_message_payload(obj.last_message)
 
 
 class ConversationDetailSerializer(ConversationSerializer):

@@ -60,6 +60,12 @@ class SchemaDocumentTests(SimpleTestCase):
         self.assertEqual((field["format"], field["nullable"], field["readOnly"]),
                          ("uuid", True, True))
 
+    def test_last_message_documents_when_it_was_deleted(self):
+        field = self.schema["components"]["schemas"]["LastMessage"]["properties"]["deleted_at"]
+        self.assertEqual((field["type"], field["format"], field["nullable"]),
+                         ("string", "date-time", True))
+        self.assertIn("deleted", field["description"])
+
 
 class SchemathesisLiveTests(LiveServerTestCase):
     """Property-based requests against a live server, authenticated as a user

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from chats import services
 from chats.models import Conversation, Message, ReadMarker
@@ -79,6 +80,23 @@ class SummaryTests(ChatTestCase):
         self.as_user(self.bob).delete(url)
         self.assertEqual(self.listed(self.alice)["last_message"]["message_body"], "")
         self.assertSummaryRight()
+
+    def test_the_summary_says_when_its_message_was_deleted(self):
+        sent = self.send(self.bob, "soon gone")
+        detail = reverse("conversation-detail", args=[self.conversation.pk])
+        self.assertIsNone(self.listed(self.alice)["last_message"]["deleted_at"])
+        self.assertIsNone(self.as_user(self.alice).get(detail).json()["last_message"]["deleted_at"])
+        url = reverse("conversation-messages-detail",
+                      args=[self.conversation.pk, sent["message_id"]])
+        self.assertEqual(self.as_user(self.bob).delete(url).status_code, 204)
+        deleted_at = Message.objects.get(pk=sent["message_id"]).deleted_at
+        for name, shown in (("list", self.listed(self.alice)),
+                            ("detail", self.as_user(self.alice).get(detail).json())):
+            with self.subTest(view=name):
+                last = shown["last_message"]
+                self.assertEqual((last["message_id"], last["message_body"]),
+                                 (sent["message_id"], ""))
+                self.assertEqual(parse_datetime(last["deleted_at"]), deleted_at)
 
     def test_hard_deletes_move_the_pointer_to_the_newest_message_left(self):
         older = self.send(self.bob, "older")

@@ -310,6 +310,48 @@ class ModuleLogicTests(BrowserTestCase):
             return [afterOne, second.matchedId ?? null, keys];""")
         self.assertEqual(result, [["x", None], None, 2])
 
+    def test_the_list_renders_on_the_stores_change_events(self):
+        result = self.run_module("""
+            const { Conversations } = await import('/static/webchat/js/conversations.js');
+            const { ConversationList } = await import('/static/webchat/js/conversation-list.js');
+            const store = new Conversations();
+            let events = 0;
+            store.addEventListener('change', () => { events += 1; });
+            new ConversationList({ conversations: store, me: () => ({ user_id: 'me' }),
+              onOpen() {}, onMore() {} });
+            store.addPage({ next: null, results: ['c1', 'c2'].map((id) => ({
+              conversation_id: id, title: id, participants: [], last_seq: 0,
+              last_read_seq: 0 })) });
+            const afterPage = events;
+            const message = { message_id: 'm1', conversation: 'c1', seq: 1,
+              sender: { user_id: 'them' }, message_body: 'hello',
+              sent_at: '2030-01-01T00:00:00Z', deleted_at: null };
+            const preview = () => document.querySelector(
+              "#conversation-list li[data-id='c1'] .preview").textContent;
+            store.applyMessage('message.created', message, 'me');
+            const sent = [preview(), document.title];
+            store.applyMessage('message.deleted', { ...message, message_body: '',
+              deleted_at: '2030-01-01T00:01:00Z' }, 'me');
+            return [afterPage, events, sent, preview(),
+                    document.querySelectorAll('#conversation-list li').length];""")
+        self.assertEqual(result, [1, 3, ["hello", "(1) Messages"], "Message deleted", 2])
+
+    def test_typing_notices_show_again_after_a_conversation_ended(self):
+        result = self.run_module("""
+            const { Typing } = await import('/static/webchat/js/typing.js');
+            const current = { id: 'c1', gone: false, conversation: {
+              participants: [{ user_id: 'b', full_name: 'Bob' }] } };
+            const typing = new Typing({ current, me: () => ({ user_id: 'a' }),
+              socketSend: () => true });
+            current.gone = true;  // deleted while open: the notice line goes
+            typing.hide();
+            Object.assign(current, { id: 'c2', gone: false });  // the next one opens
+            typing.reset();
+            typing.show('b');
+            const line = document.getElementById('typing');
+            return [line.textContent, line.hidden, line.classList.contains('visible')];""")
+        self.assertEqual(result, ["Bob is typing…", False, True])
+
 
     def test_the_access_token_is_refreshed_before_it_expires_and_a_refusal_ends_it(self):
         result = self.run_module("""

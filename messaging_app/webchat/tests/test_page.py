@@ -134,3 +134,21 @@ class ModuleTests(SimpleTestCase):
         for module in self.modules:
             with self.subTest(module=module.name):
                 self.assertIsNone(forbidden.search(module.read_text()))
+
+    def test_every_module_stays_under_250_lines(self):
+        for module in self.modules:
+            with self.subTest(module=module.name):
+                self.assertLessEqual(len(module.read_text().splitlines()), 250)
+
+    def test_only_api_js_knows_the_api_urls(self):
+        url = re.compile(r"""["'`]/api/""")
+        for module in self.modules:
+            if module.name != "api.js":
+                with self.subTest(module=module.name):
+                    self.assertIsNone(url.search(module.read_text()))
+
+    def test_errors_become_text_in_errors_js_only(self):
+        for module in self.modules:
+            if module.name != "errors.js":
+                with self.subTest(module=module.name):
+                    self.assertNotIn(".summary", module.read_text())

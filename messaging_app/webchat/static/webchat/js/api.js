@@ -1,8 +1,31 @@
 // JSON over fetch with the user's access token; one retry after a refresh
 // when the server says the token is no longer valid.  Cookies are never sent:
-// the API sees the bearer token and nothing else.
+// the API sees the bearer token and nothing else.  `paths` is the one place
+// that knows the API's URLs.
 
 import { ApiError, NetworkError } from "./errors.js";
+
+/** Every API address the page uses. */
+export const paths = {
+  token: "/api/token/",
+  tokenRefresh: "/api/token/refresh/",
+  tokenLogout: "/api/token/logout/",
+  wsTicket: "/api/ws-ticket/",
+  users: "/api/users/",
+  me: "/api/users/me/",
+  searchUsers: (query) => `/api/users/?search=${encodeURIComponent(query)}`,
+  conversations: "/api/conversations/",
+  conversation: (id) => `/api/conversations/${id}/`,
+  messages: (id) => `/api/conversations/${id}/messages/`,
+  latestMessages: (id, pageSize) => `/api/conversations/${id}/messages/?cursor=latest&page_size=${pageSize}`,
+  message: (id, messageId) => `/api/conversations/${id}/messages/${messageId}/`,
+  read: (id) => `/api/conversations/${id}/read/`,
+  reads: (id) => `/api/conversations/${id}/reads/`,
+  participants: (id) => `/api/conversations/${id}/participants/`,
+  participant: (id, userId) => `/api/conversations/${id}/participants/${userId}/`,
+  owner: (id) => `/api/conversations/${id}/owner/`,
+  leave: (id) => `/api/conversations/${id}/leave/`,
+};
 
 /** A same-origin path from an API link (pagination links are absolute URLs). */
 export function pathOf(link) {

@@ -1,7 +1,8 @@
 // The sign-in and sign-up forms.
 
+import { paths } from "./api.js";
 import { byId, say } from "./dom.js";
-import { ApiError, NetworkError } from "./errors.js";
+import { ApiError, describeError } from "./errors.js";
 
 const SIGNUP_FIELDS = ["username", "email", "first_name", "last_name", "password"];
 
@@ -64,8 +65,7 @@ export class AuthForms {
       await this.session.signIn(username, password);
     } catch (problem) {
       this.busy(this.signinForm, false);
-      say(error, problem instanceof NetworkError ? "Cannot reach the server; try again in a moment."
-        : problem.status === 401 ? "Wrong username or password." : problem.message);
+      say(error, problem.status === 401 ? "Wrong username or password." : describeError(problem));
       byId("signin-password").focus();
       return;
     }
@@ -84,7 +84,7 @@ export class AuthForms {
     say(formError, "");
     this.busy(this.signupForm, true);
     try {
-      await this.api.request("/api/users/", { method: "POST", body: values, auth: false });
+      await this.api.request(paths.users, { method: "POST", body: values, auth: false });
       await this.session.signIn(values.username, values.password);
     } catch (problem) {
       this.busy(this.signupForm, false);
@@ -101,7 +101,7 @@ export class AuthForms {
         say(formError, "Please correct the fields marked above.");
         (first || byId("signup-username")).focus();
       } else {
-        say(formError, problem instanceof NetworkError ? "Cannot reach the server; try again in a moment." : problem.message);
+        say(formError, describeError(problem));
       }
       return;
     }

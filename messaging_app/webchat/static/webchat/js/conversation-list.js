@@ -1,34 +1,44 @@
 // The sidebar: conversations, most recent activity first, each with its name,
-// the last message's preview and time, and an unread badge.
+// the last message's preview and time, and an unread badge.  It renders
+// whenever the conversations store announces a change.
 
 import { h, byId, say } from "./dom.js";
 import { conversationName, listTime, longTime, preview } from "./format.js";
+import { setUnreadTotal } from "./page-title.js";
 
 export class ConversationList {
-  /** onOpen(id): a conversation was chosen (plain click or Enter). */
-  constructor({ conversations, onOpen, onMore }) {
-    this.conversations = conversations;
-    this.onOpen = onOpen;
+  /**
+   * conversations: the store; me(): the signed-in user; onOpen(id): a
+   * conversation was chosen (plain click or Enter); onMore(): the next page.
+   */
+  constructor({ conversations, me, onOpen, onMore }) {
+    Object.assign(this, { conversations, me, onOpen });
     this.list = byId("conversation-list");
     this.status = byId("list-status");
     this.more = byId("list-more");
     this.more.addEventListener("click", onMore);
-    this.me = null;
     this.activeId = null;
+    conversations.addEventListener("change", () => this.render());
   }
 
-  previewOf(c) {
+  /** Mark the conversation shown (null for none). */
+  setActive(id) {
+    this.activeId = id;
+    this.render();
+  }
+
+  previewOf(c, meId) {
     const last = c.last_message;
     if (!last) return "No messages yet";
-    if (last.deleted || (!last.message_body && last.message_id)) return "Message deleted";
-    const who = last.sender === this.me.user_id ? "You: " : "";
+    if (last.deleted_at) return "Message deleted";
+    const who = last.sender === meId ? "You: " : "";
     return who + preview(last.message_body);
   }
 
   render() {
+    const meId = this.me()?.user_id;
     const focusedId = document.activeElement?.closest?.("#conversation-list li")?.dataset.id;
     const items = this.conversations.sorted().map((c) => {
-      const name = conversationName(c, this.me.user_id);
       const unread = c.unread_count || 0;
       const link = h("a", {
         class: "conversation-link", href: `/c/${c.conversation_id}/`,
@@ -39,11 +49,11 @@ export class ConversationList {
           this.onOpen(c.conversation_id);
         },
       },
-      h("span", { class: "name", text: name }),
+      h("span", { class: "name", text: conversationName(c, meId) }),
       c.last_message
         ? h("time", { class: "when", datetime: c.last_message.sent_at, title: longTime(c.last_message.sent_at), text: listTime(c.last_message.sent_at) })
         : null,
-      h("span", { class: "preview", text: this.previewOf(c) }),
+      h("span", { class: "preview", text: this.previewOf(c, meId) }),
       unread
         ? h("span", { class: "badge" },
           h("span", { "aria-hidden": "true", text: unread > 99 ? "99+" : String(unread) }),
@@ -55,8 +65,6 @@ export class ConversationList {
     if (focusedId) this.list.querySelector(`li[data-id="${focusedId}"] a`)?.focus();
     say(this.status, items.length ? "" : "No conversations yet: start one with “New conversation”.");
     this.more.hidden = !this.conversations.nextPage;
-    const total = this.conversations.sorted().reduce((sum, c) => sum + (c.unread_count || 0), 0);
-    const base = document.title.replace(/^\(\d+\) /, "");
-    document.title = total ? `(${total}) ${base}` : base;
+    setUnreadTotal(this.conversations.unreadTotal());
   }
 }

@@ -1,29 +1,73 @@
 // The conversation list as the page knows it: the API's conversation objects,
-// kept current by events.  It also gives the socket its resume positions:
-// per conversation, the seq up to which the page has had every message.
-// Only the socket's gap-free stream (and the first snapshot of a
-// conversation) moves a position: a send's response may carry a seq beyond
-// messages not received yet, and resuming from it would skip them.
+// kept current by events.  Every change is announced with a "change" event
+// (a page of conversations announces once), and whoever shows the list
+// renders on it.
+// It also gives the socket its resume positions: per conversation, the seq up
+// to which the page has had every message.  Only the socket's gap-free stream
+// (and the first snapshot of a conversation) moves a position: a send's
+// response may carry a seq beyond messages not received yet, and resuming
+// from it would skip them.
 
 function newer(a, b) {
   return (a || "") > (b || "") ? a : b;
 }
 
-export class Conversations {
+function countUnread(c) {
+  c.unread_count = Math.max(0, c.last_seq - (c.last_read_seq || 0));
+}
+
+export class Conversations extends EventTarget {
   constructor() {
+    super();
     this.byId = new Map();
     this.delivered = new Map();
     this.nextPage = null;
+    this.batching = false;
+    this.dirty = false;
+  }
+
+  /** Announce a change (at the end of the batch when inside one). */
+  changed() {
+    if (this.batching) this.dirty = true;
+    else this.dispatchEvent(new Event("change"));
+  }
+
+  /** Make several changes and announce them once. */
+  batch(changes) {
+    this.batching = true;
+    try {
+      changes();
+    } finally {
+      this.batching = false;
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      this.changed();
+    }
   }
 
   clear() {
     this.byId.clear();
     this.delivered.clear();
     this.nextPage = null;
+    this.changed();
   }
 
   get(id) {
     return this.byId.get(id);
+  }
+
+  ids() {
+    return [...this.byId.keys()];
+  }
+
+  /** A page of the API's list: its conversations, and the link to the next page. */
+  addPage(page) {
+    this.batch(() => {
+      for (const c of page.results) this.upsert(c);
+      this.nextPage = page.next;
+      this.changed();
+    });
   }
 
   /** Add or replace a conversation, keeping the newest seq and read position known. */
@@ -38,17 +82,19 @@ export class Conversations {
       }
       merged.last_read_seq = Math.max(known.last_read_seq || 0, merged.last_read_seq || 0);
     }
-    merged.unread_count = Math.max(0, merged.last_seq - (merged.last_read_seq || 0));
+    countUnread(merged);
     this.byId.set(merged.conversation_id, merged);
     if (!this.delivered.has(merged.conversation_id)) {
       this.delivered.set(merged.conversation_id, merged.last_seq);
     }
+    this.changed();
     return merged;
   }
 
   remove(id) {
     this.byId.delete(id);
     this.delivered.delete(id);
+    this.changed();
   }
 
   /** The socket delivered every message of a conversation up to seq. */
@@ -61,6 +107,13 @@ export class Conversations {
     return [...this.byId.values()].sort((a, b) => (
       (b.last_activity_at || "").localeCompare(a.last_activity_at || "")
       || a.conversation_id.localeCompare(b.conversation_id)));
+  }
+
+  /** Unread messages in every conversation. */
+  unreadTotal() {
+    let total = 0;
+    for (const c of this.byId.values()) total += c.unread_count || 0;
+    return total;
   }
 
   /** {conversation id: seq up to which nothing is missing}, for the socket's `since`. */
@@ -85,10 +138,11 @@ export class Conversations {
       c.last_message = {
         message_id: message.message_id, sender: message.sender.user_id,
         message_body: message.message_body, sent_at: message.sent_at,
-        deleted: Boolean(message.deleted_at),
+        deleted_at: message.deleted_at,
       };
     }
-    c.unread_count = Math.max(0, c.last_seq - (c.last_read_seq || 0));
+    countUnread(c);
+    this.changed();
     return c;
   }
 
@@ -97,7 +151,8 @@ export class Conversations {
     const c = this.byId.get(id);
     if (!c) return null;
     c.last_read_seq = Math.max(c.last_read_seq || 0, lastReadSeq);
-    c.unread_count = Math.max(0, c.last_seq - c.last_read_seq);
+    countUnread(c);
+    this.changed();
     return c;
   }
 }

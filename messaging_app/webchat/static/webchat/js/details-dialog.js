@@ -4,8 +4,9 @@
 // conversation (`direct`, no owner) can be deleted by either person, and
 // nobody removes the other.
 
+import { paths } from "./api.js";
 import { h, byId, say } from "./dom.js";
-import { ApiError } from "./errors.js";
+import { describeError } from "./errors.js";
 import { personName } from "./format.js";
 import { PeopleSearch } from "./people-search.js";
 
@@ -13,10 +14,6 @@ function ownerIdOf(conversation) {
   const owner = conversation.owner;
   if (!owner) return null;
   return typeof owner === "object" ? owner.user_id : String(owner);
-}
-
-function problem(error) {
-  return error instanceof ApiError ? error.summary : error.message;
 }
 
 export class DetailsDialog {
@@ -95,58 +92,58 @@ export class DetailsDialog {
   async saveTitle() {
     const c = this.current();
     try {
-      this.onUpdated(await this.api.patch(`/api/conversations/${c.conversation_id}/`, { title: this.name.value.trim() }));
+      this.onUpdated(await this.api.patch(paths.conversation(c.conversation_id), { title: this.name.value.trim() }));
       this.render();
       say(this.error, "");
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
   async add(user) {
     const c = this.current();
     try {
-      const updated = await this.api.post(`/api/conversations/${c.conversation_id}/participants/`, { participants: [user.user_id] });
+      const updated = await this.api.post(paths.participants(c.conversation_id), { participants: [user.user_id] });
       this.onUpdated(updated);
       this.search.reset();
       this.render();
       this.search.input.focus();
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
   async removeMember(user) {
     const c = this.current();
     try {
-      await this.api.delete(`/api/conversations/${c.conversation_id}/participants/${user.user_id}/`);
+      await this.api.delete(paths.participant(c.conversation_id, user.user_id));
       this.onUpdated({ ...c, participants: c.participants.filter((u) => u.user_id !== user.user_id) });
       this.render();
       this.members.querySelector("button")?.focus() || this.search.input.focus();
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
   async handOver(user) {
     const c = this.current();
     try {
-      this.onUpdated(await this.api.post(`/api/conversations/${c.conversation_id}/owner/`, { owner: user.user_id }));
+      this.onUpdated(await this.api.post(paths.owner(c.conversation_id), { owner: user.user_id }));
       this.render();
       say(this.error, `${personName(user)} now owns the conversation.`);
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
   async leave() {
     const c = this.current();
     try {
-      await this.api.post(`/api/conversations/${c.conversation_id}/leave/`);
+      await this.api.post(paths.leave(c.conversation_id));
       this.dialog.close();
       this.onGone(c.conversation_id, "You left the conversation.");
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
@@ -158,11 +155,11 @@ export class DetailsDialog {
       return;
     }
     try {
-      await this.api.delete(`/api/conversations/${c.conversation_id}/`);
+      await this.api.delete(paths.conversation(c.conversation_id));
       this.dialog.close();
       this.onGone(c.conversation_id, "The conversation was deleted.");
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 }

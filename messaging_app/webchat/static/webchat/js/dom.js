@@ -29,12 +29,6 @@ export function append(parent, children) {
   return parent;
 }
 
-/** Replace all of parent's children. */
-export function replaceChildren(parent, ...children) {
-  parent.replaceChildren();
-  return append(parent, children);
-}
-
 /** The element with this id (throws if the page lacks it: a template bug). */
 export function byId(id) {
   const node = document.getElementById(id);

@@ -1,4 +1,5 @@
-// The three ways a request can fail, so callers can tell them apart.
+// The three ways a request can fail, so callers can tell them apart, and
+// the one function that turns any error into a sentence for the page.
 
 /** The server could not be reached (offline, stopped, connection dropped). */
 export class NetworkError extends Error {
@@ -41,4 +42,11 @@ export class ApiError extends Error {
     });
     return parts.length ? parts.join(" ") : this.message;
   }
+}
+
+/** What to tell the person about error: one sentence, whatever failed. */
+export function describeError(error) {
+  if (error instanceof NetworkError) return "Cannot reach the server; try again in a moment.";
+  if (error instanceof ApiError) return error.summary;
+  return String(error?.message || error);
 }

@@ -1,16 +1,19 @@
-// The chat page: signs in, loads the conversation list, opens conversations
-// from the address (/c/<id>/), keeps everything live over the WebSocket and
-// sends through the outbox.  Only the public API is used.
+// The chat page's wiring: signs in (and out), loads the conversation list,
+// opens conversations from the address (/c/<id>/), starts the WebSocket
+// whose events LiveEvents applies, and sends through the outbox.  Only the
+// public API is used.
 
-import { Api, pathOf } from "./api.js";
+import { Api, pathOf, paths } from "./api.js";
 import { AuthForms } from "./auth-forms.js";
+import { ConnectionBanner } from "./connection-banner.js";
 import { ConversationList } from "./conversation-list.js";
 import { ConversationView } from "./conversation-view.js";
 import { Conversations } from "./conversations.js";
 import { DetailsDialog } from "./details-dialog.js";
 import { byId, say } from "./dom.js";
 import { Drafts } from "./drafts.js";
-import { NetworkError, SessionEnded } from "./errors.js";
+import { NetworkError, SessionEnded, describeError } from "./errors.js";
+import { LiveEvents } from "./live-events.js";
 import { NewConversationDialog } from "./new-conversation.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
@@ -28,47 +31,41 @@ let me = null;
 let outbox = null;
 let drafts = null;
 let socket = null;
-let readyCount = 0;
+let live = null;
 
 const boot = byId("boot");
 const chat = byId("chat");
-const connection = byId("connection");
-const connectionText = byId("connection-text");
-const reconnectButton = byId("reconnect");
+const banner = new ConnectionBanner({ onReconnect: () => socket && socket.reconnectNow() });
 
 const auth = new AuthForms({ api, session, onSignedIn: () => start() });
+const whoAmI = () => me;  // the one way components learn the signed-in user
+
 const list = new ConversationList({
-  conversations,
+  conversations, me: whoAmI,
   onOpen: (id) => navigate(`/c/${id}/`),
   onMore: () => loadMoreConversations(),
 });
 const view = new ConversationView({
-  api, outbox: null, drafts: null, me: null,
+  api, me: whoAmI,
   socketSend: (frame) => Boolean(socket && socket.send(frame)),
-  onReadState: (state) => {
-    conversations.applyRead(state.conversation_id, state.last_read_seq);
-    list.render();
-  },
+  onReadState: (state) => conversations.applyRead(state.conversation_id, state.last_read_seq),
 });
 const newDialog = new NewConversationDialog({
-  api, me: () => me,
+  api, me: whoAmI,
   onCreated: (conversation) => {
     conversations.upsert(conversation);
-    list.render();
     navigate(`/c/${conversation.conversation_id}/`);
   },
 });
 const detailsDialog = new DetailsDialog({
-  api, me: () => me, current: () => view.conversation,
+  api, me: whoAmI, current: () => view.conversation,
   onUpdated: (conversation) => {
     const merged = { ...view.conversation, ...conversation };
     view.setConversation(merged);
     conversations.upsert(merged);
-    list.render();
   },
   onGone: (id, text) => {
     conversations.remove(id);
-    list.render();
     navigate("/");
     say(byId("list-status"), text);
   },
@@ -101,11 +98,11 @@ async function resume() {
 
 async function start() {
   try {
-    me = await api.get("/api/users/me/");
+    me = await api.get(paths.me);
   } catch (error) {
     if (!(error instanceof SessionEnded)) {  // SessionEnded: the sign-in form is up
       say(boot, error instanceof NetworkError ? "Cannot reach the server; trying again…"
-        : `The server answered: ${error.message} Trying again…`);
+        : `The server answered: ${describeError(error)} Trying again…`);
       setTimeout(start, BOOT_RETRY_MS);
     }
     return;
@@ -116,18 +113,23 @@ async function start() {
     onChange: (conversationId) => {
       if (view.id === conversationId) view.renderPending();
     },
-    onSent: (item, message) => onMessage("message.created", message),
+    onSent: (item, message) => live.message("message.created", message),
   });
-  Object.assign(view, { me, outbox, drafts });
-  list.me = me;
+  live = new LiveEvents({
+    api, conversations, view, me: whoAmI, outbox, reloadList: () => loadConversations(),
+  });
+  view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
   auth.hide();
   boot.hidden = true;
   chat.hidden = false;
   conversations.clear();
   await loadConversations();
-  readyCount = 0;
-  socket = new EventSocket({ api, positions: () => conversations.positions(), onEvent, onStatus });
+  banner.reset();
+  socket = new EventSocket({
+    api, positions: () => conversations.positions(),
+    onEvent: (event) => live.handle(event), onStatus: (state, detail) => banner.show(state, detail),
+  });
   socket.start();
   outbox.retryAll();
   route();
@@ -140,12 +142,10 @@ function stop(message) {
   if (outbox) outbox.halt();
   view.close();
   conversations.clear();
-  list.render();
   me = null;
   chat.hidden = true;
-  connection.hidden = true;
+  banner.hide();
   boot.hidden = true;
-  document.title = "Messages";
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   if (window.location.pathname !== "/") window.history.replaceState({}, "", "/");
   auth.show(message);
@@ -162,10 +162,7 @@ byId("signout").addEventListener("click", async () => {
 
 async function loadConversations() {
   try {
-    const page = await api.get("/api/conversations/");
-    for (const c of page.results) conversations.upsert(c);
-    conversations.nextPage = page.next;
-    list.render();
+    conversations.addPage(await api.get(paths.conversations));
   } catch (error) {
     if (!(error instanceof SessionEnded)) say(byId("list-status"), "Could not load your conversations; retrying when the connection is back.");
   }
@@ -174,21 +171,9 @@ async function loadConversations() {
 async function loadMoreConversations() {
   if (!conversations.nextPage) return;
   try {
-    const page = await api.get(pathOf(conversations.nextPage));
-    for (const c of page.results) conversations.upsert(c);
-    conversations.nextPage = page.next;
-    list.render();
+    conversations.addPage(await api.get(pathOf(conversations.nextPage)));
   } catch (error) {
-    say(byId("list-status"), error.message);
-  }
-}
-
-async function fetchConversation(id) {
-  try {
-    const { messages, ...conversation } = await api.get(`/api/conversations/${id}/`);
-    return conversations.upsert(conversation);
-  } catch {
-    return null;
+    say(byId("list-status"), describeError(error));
   }
 }
 
@@ -199,18 +184,15 @@ function route({ focus = false } = {}) {
   if (!me) return;
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
-  list.activeId = id;
   document.body.classList.toggle("in-conversation", Boolean(id));
   if (id) {
     view.open(id).then(() => {
-      list.render();
-      if (focus && view.id === id && !view.el.body.hidden) view.el.input.focus();
+      if (focus && view.id === id && view.shown) view.focusComposer();
     });
   } else {
     view.close();
-    document.title = "Messages";
   }
-  list.render();
+  list.setActive(id);
 }
 
 function navigate(path) {
@@ -226,117 +208,6 @@ byId("back").addEventListener("click", (event) => {
 });
 byId("new-chat").addEventListener("click", () => newDialog.open());
 byId("manage").addEventListener("click", () => detailsDialog.open());
-reconnectButton.addEventListener("click", () => socket && socket.reconnectNow());
-
-// ---- live events ------------------------------------------------------------
-
-function onStatus(state, detail) {
-  connection.dataset.state = state;
-  if (state === "live" || state === "stopped") {
-    connection.hidden = true;
-    say(connectionText, "");
-    reconnectButton.hidden = true;
-    return;
-  }
-  connection.hidden = false;
-  if (state === "connecting") {
-    say(connectionText, readyCount ? "Reconnecting…" : "Connecting…");
-    reconnectButton.hidden = true;
-  } else {
-    const seconds = Math.max(1, Math.round(detail.retryIn / 1000));
-    say(connectionText, `Connection lost. Messages you send wait here; reconnecting in ${seconds} s.`);
-    reconnectButton.hidden = false;
-  }
-}
-
-function onEvent(event) {
-  switch (event.type) {
-    case "ready":
-      onReady(event);
-      break;
-    case "message.created":
-      conversations.noteDelivered(event.conversation, event.seq);
-      onMessage(event.type, event.message);
-      break;
-    case "message.updated":
-    case "message.deleted":
-      onMessage(event.type, event.message);
-      break;
-    case "conversation.updated":
-      onMembership(event);
-      break;
-    case "read":
-      if (event.user_id === me.user_id) {
-        conversations.applyRead(event.conversation, event.last_read_seq);
-        list.render();
-      }
-      view.applyRead(event);
-      break;
-    case "typing":
-      if (view.id === event.conversation) view.showTyping(event.user_id);
-      break;
-    default:
-      break;  // "error" frames (e.g. typing too often) need no reaction
-  }
-}
-
-/** After every (re)connect: reconcile the list, then resend what waits. */
-function onReady(event) {
-  readyCount += 1;
-  const positions = event.conversations || {};
-  for (const [id, seq] of Object.entries(positions)) {
-    if (conversations.get(id)) conversations.noteDelivered(id, seq);
-  }
-  const live = new Set(Object.keys(positions));
-  let changed = false;
-  for (const id of [...conversations.byId.keys()]) {
-    if (!live.has(id)) {
-      conversations.remove(id);
-      if (view.id === id) view.showGone("You are no longer a member of this conversation.");
-      changed = true;
-    }
-  }
-  const unknown = [...live].filter((id) => !conversations.get(id));
-  if (readyCount > 1 || unknown.length) loadConversations();
-  // The replay brought every missed message; edits and deletes made
-  // meanwhile show when the newest page is read again.
-  if (readyCount > 1) view.refreshLatest(onMessage);
-  if (changed) list.render();
-  outbox.retryAll();
-}
-
-async function onMessage(kind, message) {
-  if (!me) return;
-  if (kind === "message.created" && message.sender.user_id === me.user_id && !view.has(message.message_id)) {
-    outbox.match(message);
-  }
-  let known = conversations.applyMessage(kind, message, me.user_id);
-  if (!known) {
-    known = await fetchConversation(message.conversation);
-    if (known) conversations.applyMessage(kind, message, me.user_id);
-  }
-  if (view.id === message.conversation) {
-    view.applyMessage(kind, message);
-    view.renderPending();
-  }
-  list.render();
-}
-
-async function onMembership(event) {
-  const id = event.conversation;
-  if (event.deleted || (event.removed || []).includes(me.user_id)) {
-    conversations.remove(id);
-    if (view.id === id) {
-      view.showGone(event.deleted ? "This conversation was deleted." : "You were removed from this conversation.");
-    }
-    list.render();
-    return;
-  }
-  const fresh = await fetchConversation(id);
-  if (!fresh) return;
-  if (view.id === id) view.membershipChanged(fresh, event);
-  list.render();
-}
 
 // ---- go ---------------------------------------------------------------------
 

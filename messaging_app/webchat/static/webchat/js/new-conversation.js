@@ -1,8 +1,9 @@
 // The "New conversation" dialog: pick one person for a direct conversation,
 // or several and a title for a group.
 
+import { paths } from "./api.js";
 import { h, byId, say } from "./dom.js";
-import { ApiError } from "./errors.js";
+import { describeError } from "./errors.js";
 import { personName } from "./format.js";
 import { PeopleSearch } from "./people-search.js";
 
@@ -65,13 +66,13 @@ export class NewConversationDialog {
       return;
     }
     try {
-      const conversation = await this.api.post("/api/conversations/", {
+      const conversation = await this.api.post(paths.conversations, {
         participants: [...this.chosen.keys()], title: this.title.value.trim(),
       });
       this.dialog.close();
       this.onCreated(conversation);
     } catch (error) {
-      say(this.error, error instanceof ApiError ? error.summary : error.message);
+      say(this.error, describeError(error));
     }
   }
 }

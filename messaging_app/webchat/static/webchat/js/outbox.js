@@ -5,7 +5,8 @@
 // stay as failed with their text, for the person to retry, edit or discard.
 // The queue is kept in sessionStorage: a reload resends, it never loses text.
 
-import { ApiError, NetworkError, SessionEnded } from "./errors.js";
+import { paths } from "./api.js";
+import { ApiError, NetworkError, SessionEnded, describeError } from "./errors.js";
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 15_000;
@@ -22,7 +23,7 @@ export function randomKey() {
 export class Outbox {
   /**
    * onChange(conversationId): the pending items of a conversation changed;
-   * onSent(item, message, created): the API stored (or had stored) a send.
+   * onSent(item, message): the API stored (or had stored) a send.
    */
   constructor({ api, storage, storageKey, onChange, onSent }) {
     this.api = api;
@@ -143,15 +144,15 @@ export class Outbox {
     item.state = "sending";
     this.onChange(conversationId);
     try {
-      const { status, data } = await this.api.request(
-        `/api/conversations/${conversationId}/messages/`,
+      const { data } = await this.api.request(
+        paths.messages(conversationId),
         { method: "POST", body: { message_body: item.body }, headers: { "Idempotency-Key": item.key } },
       );
       this.items = this.items.filter((i) => i !== item);
       this.confirmed.add(data.message_id);
       if (!this.halted) this.save();
       this.busy.delete(conversationId);
-      this.onSent(item, data, status === 201);
+      this.onSent(item, data);
       this.onChange(conversationId);
       this.pump(conversationId);
     } catch (error) {
@@ -169,7 +170,7 @@ export class Outbox {
         item.state = "waiting";  // kept for when the person signs in again
       } else {
         item.state = "failed";
-        item.error = error instanceof ApiError ? error.summary : String(error.message || error);
+        item.error = describeError(error);
         this.pump(conversationId);
       }
       this.save();

@@ -1,7 +1,9 @@
 // A search box over /api/users/?search= whose results are buttons: used to
 // start conversations and to add people to one.
 
+import { paths } from "./api.js";
 import { h, say } from "./dom.js";
+import { describeError } from "./errors.js";
 import { personName } from "./format.js";
 
 const DELAY_MS = 250;
@@ -42,9 +44,9 @@ export class PeopleSearch {
     }
     let page;
     try {
-      page = await this.api.get(`/api/users/?search=${encodeURIComponent(query)}`);
+      page = await this.api.get(paths.searchUsers(query));
     } catch (error) {
-      if (generation === this.generation) say(this.status, error.message);
+      if (generation === this.generation) say(this.status, describeError(error));
       return;
     }
     if (generation !== this.generation) return;

@@ -3,6 +3,7 @@
 // each person sharing a computer) has its own.  The access token is refreshed,
 // with rotation, a minute before it expires.
 
+import { paths } from "./api.js";
 import { NetworkError, SessionEnded } from "./errors.js";
 
 const REFRESH_KEY = "webchat.refresh";
@@ -57,11 +58,6 @@ export class Session {
     return Boolean(this.refreshToken);
   }
 
-  /** The signed-in user's id, from the token claims. */
-  get userId() {
-    return this.access ? jwtClaims(this.access).user_id : null;
-  }
-
   keep({ access, refresh }) {
     this.access = access;
     this.accessExpires = (jwtClaims(access).exp || 0) * 1000;
@@ -83,7 +79,7 @@ export class Session {
    * credentials and NetworkError when the server cannot be reached.
    */
   async signIn(username, password) {
-    const { status, data } = await postJson("/api/token/", { username, password });
+    const { status, data } = await postJson(paths.token, { username, password });
     if (status !== 200) {
       const detail = (data && data.detail) || `The server answered ${status}.`;
       throw Object.assign(new Error(detail), { status });
@@ -113,7 +109,7 @@ export class Session {
   async doRefresh() {
     const refresh = this.refreshToken;
     if (!refresh) throw this.end("Please sign in.");
-    const { status, data } = await postJson("/api/token/refresh/", { refresh });
+    const { status, data } = await postJson(paths.tokenRefresh, { refresh });
     if (status === 200 && data && data.access) {
       this.keep(data);
       return;
@@ -146,7 +142,7 @@ export class Session {
     this.forget();
     if (refresh) {
       try {
-        await postJson("/api/token/logout/", { refresh });
+        await postJson(paths.tokenLogout, { refresh });
       } catch {
         // Offline: the token still expires on its own (7 days at most).
       }

@@ -3,6 +3,7 @@
 // replays exactly what was missed.  Reconnects with exponential backoff and
 // jitter; a ping every 20 s detects a connection that died silently.
 
+import { paths } from "./api.js";
 import { NetworkError, SessionEnded } from "./errors.js";
 
 const FIRST_DELAY_MS = 1000;
@@ -70,7 +71,7 @@ export class EventSocket {
     this.onStatus("connecting", {});
     let ticket;
     try {
-      ticket = await this.api.post("/api/ws-ticket/", { since: this.positions() });
+      ticket = await this.api.post(paths.wsTicket, { since: this.positions() });
     } catch (error) {
       if (error instanceof SessionEnded || !this.running) return;
       this.retryLater(error instanceof NetworkError ? "offline" : error.message);
