@@ -8,13 +8,13 @@ MYSQL_BINLOG_HOST:MYSQL_BINLOG_PORT (default 127.0.0.1:3307; start one with
 """
 import gc
 import os
+import subprocess
+import sys
 import time
 import unittest
 import warnings
 from itertools import islice
 from typing import Any, List
-
-import mysql.connector
 
 import prodev_db
 from prodev_testing import (BinlogBackend, MySQLBackend, SQLiteBackend,
@@ -163,6 +163,16 @@ class TestBinlogFollower(BinlogCase):
         return self.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
                           " WHERE COMMAND LIKE 'Binlog Dump%%'")[0][0]
 
+    def test_demo_shows_polling_missing_what_the_binlog_gets(self) -> None:
+        """out_of_order_demo.py: polling 1 of 2, binlog 2 of 2, exit 0."""
+        proc = subprocess.run(
+            [sys.executable, "out_of_order_demo.py"], env=self.child_env(),
+            capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("polling saw 1 of 2 new users; the binlog saw 2 of 2",
+                      proc.stdout)
+        self.assertEqual(proc.stderr, "")
+
     def test_a_bad_since_is_refused_at_call_time(self) -> None:
         """since= must be a position or its text."""
         with self.assertRaisesRegex(ValueError, "file:offset:row"):
@@ -309,7 +319,7 @@ class TestBinlogErrorsAndFallback(BinlogCase):
 
 
 class TestBinlogOffServer(MySQLBackend):
-    """The main server (MYSQL_HOST/MYSQL_PORT), when it runs without log_bin."""
+    """The main server (MYSQL_HOST/MYSQL_PORT) when it has no log_bin."""
 
     def test_binlog_on_a_server_without_log_bin_names_log_bin(self) -> None:
         """source='binlog' says log_bin is OFF."""
