@@ -460,7 +460,11 @@ def _change(kind: str, values: dict, position: BinlogPosition) -> Change:
 
 
 def _user(values: dict) -> dict:
-    """The four user columns of a binlog row, age as an int."""
+    """The four user columns of a binlog row, age as an int.
+
+    Binlog rows never pass through SQL, so ``prodev_db.AGE`` cannot cast
+    them: the library decodes ``DECIMAL(3,0)`` as a Decimal.
+    """
     return {"user_id": values["user_id"], "name": values["name"],
             "email": values["email"], "age": int(values["age"])}
 

@@ -44,10 +44,15 @@ DEFAULT_DATABASE = "ALX_prodev"
 # amortise the fetch call, small enough to keep memory flat.
 STREAM_BATCH = 1000
 
-# The four user columns, for every reader of user_data.  ``CAST`` gives an
-# int age on every backend and keeps mysql-connector's C extension on its
-# fast conversion path (a Python converter class costs a call per value).
-USER_COLUMNS = "user_id, name, email, CAST(age AS SIGNED INTEGER) AS age"
+# Ages are ints, produced one way: every query this module's code writes
+# selects ``AGE``, whose ``CAST`` gives an int on every backend and keeps
+# mysql-connector's C extension on its fast conversion path (a Python
+# converter class costs a call per value).  Only the curriculum's own
+# ``SELECT *`` (``paginate_users``, ``0-main.py``) cannot name the column;
+# for it ``connect_to_prodev()`` installs IntegralDecimalConverter.
+AGE = "CAST(age AS SIGNED INTEGER) AS age"
+# The four user columns, for every reader of user_data.
+USER_COLUMNS = f"user_id, name, email, {AGE}"
 USERS_SQL = f"SELECT {USER_COLUMNS} FROM user_data"
 
 
