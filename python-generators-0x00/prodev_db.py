@@ -204,11 +204,19 @@ class SQLiteCursor(sqlite3.Cursor):
     """A sqlite3 cursor that accepts mysql-connector's ``%s`` placeholders."""
 
     def execute(self, sql: str, parameters: Sequence = ()) -> "SQLiteCursor":
-        """Run ``sql`` after turning ``%s`` into ``?``."""
+        """Run ``sql`` with every ``%s`` replaced by ``?``.
+
+        The rewrite is plain text replacement of the two characters ``%s``,
+        wherever they are: it does not parse SQL, so a ``%s`` inside a
+        string literal or a comment becomes ``?`` too.  Nothing else is
+        rewritten: ``%%`` stays ``%%`` (mysql-connector would send ``%``),
+        and named ``%(name)s`` parameters are not supported.  The queries
+        of this module use positional ``%s`` and no literal percent signs.
+        """
         return super().execute(sql.replace("%s", "?"), parameters)
 
     def executemany(self, sql: str, seq: Any) -> "SQLiteCursor":
-        """Run ``sql`` for every parameter tuple, ``%s`` turned into ``?``."""
+        """Run ``sql`` for every parameter tuple (``%s`` as in execute)."""
         return super().executemany(sql.replace("%s", "?"), seq)
 
     @property
