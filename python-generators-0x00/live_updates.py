@@ -46,11 +46,6 @@ seed = __import__('seed')
 _MYSQL_POSITION = "seq"
 _SQLITE_POSITION = "rowid"
 SOURCES = ("polling", "binlog", "auto")
-# python-mysql-replication 1.0.17 opens its schema connection with PyMySQL's
-# old ``db=`` keyword; the warning says nothing a user of ours can act on.
-warnings.filterwarnings("ignore", message="'db' is deprecated",
-                        category=DeprecationWarning,
-                        module="pymysqlreplication")
 EVENTS = ("insert", "update", "delete")
 USER_KEYS = ("user_id", "name", "email", "age")
 
@@ -402,8 +397,14 @@ def _read_binlog(events: tuple, since: BinlogPosition, heartbeat: float,
     row = 0
     idle_since = time.monotonic()
     try:
-        while True:
+        # The first read connects.  python-mysql-replication 1.0.17 opens
+        # its schema connection with PyMySQL's old ``db=`` keyword; that
+        # DeprecationWarning says nothing a user of ours can act on.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="'db' is deprecated",
+                                    category=DeprecationWarning)
             event = _next_event(stream, cfg)
+        while True:
             kind = kinds.get(type(event))
             if kind is not None:
                 for values in event.rows:
@@ -424,6 +425,7 @@ def _read_binlog(events: tuple, since: BinlogPosition, heartbeat: float,
             if (idle_timeout is not None
                     and time.monotonic() - idle_since >= idle_timeout):
                 return
+            event = _next_event(stream, cfg)
     finally:
         stream.close()
 

@@ -126,6 +126,20 @@ class TestBinlogFollower(BinlogCase):
         rest = list(self.follow(since=seen[-1].position))
         self.assertEqual([c["email"] for c in seen + rest], emails)
 
+    def test_positions_and_restarts_cross_a_new_binlog_file(self) -> None:
+        """FLUSH BINARY LOGS between two commits: both rows, resumable."""
+        connection = self.writer()
+        stream = self.follow()
+        emails = self.insert(connection, 1)
+        self.query("FLUSH BINARY LOGS")
+        emails += self.insert(connection, 2)
+        seen = list(stream)
+        self.assertEqual([c["email"] for c in seen], emails)
+        self.assertNotEqual(seen[0].position.file, seen[1].position.file)
+        emails += self.insert(connection, 3)
+        rest = list(self.follow(since=seen[0].position))
+        self.assertEqual([c["email"] for c in rest], emails[1:])
+
     def test_updates_and_deletes_are_reported_with_before_and_after(
             self) -> None:
         """events= picks the kinds; an update carries the row before it."""
