@@ -9,8 +9,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PLAIN_MODULES := python-generators-0x00 python-decorators-0x01 0x03-unittests_and_integrations
-MODULES := $(PLAIN_MODULES) messaging_app
+# The module list lives in .ci/modules (folder and kind per line).
+MODULES := $(shell awk '$$1 ~ /^[[:alnum:]_]/ {print $$1}' .ci/modules)
+PLAIN_MODULES := $(shell awk '$$1 ~ /^[[:alnum:]_]/ && $$2 == "plain" \
+                               {print $$1}' .ci/modules)
 
 .PHONY: setup test run bench lint clean
 
