@@ -145,19 +145,12 @@ def conversation_detail(user):
             Prefetch("messages", queryset=recent, to_attr="recent_messages")), user)
 
 
-def messages():
-    """Messages with their sender's public fields, and only the columns responses use."""
-    return Message.objects.select_related("sender").only(*MESSAGE_FIELDS)
-
-
-def history(conversation_pk):
-    """One conversation's messages (membership is checked by the caller)."""
-    return messages().filter(conversation_id=conversation_pk)
-
-
-def messages_visible_to(user):
-    """Messages of every conversation user takes part in."""
-    return messages().filter(conversation__participants=user)
+def messages(queryset=None):
+    """queryset (default: every message) with the sender's public fields
+    joined, and only the columns responses use."""
+    if queryset is None:
+        queryset = Message.objects.all()
+    return queryset.select_related("sender").only(*MESSAGE_FIELDS)
 
 
 class DeferredJoinPages:

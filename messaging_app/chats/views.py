@@ -28,6 +28,7 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
                           ReadSerializer, UserRegistrationSerializer, UserSerializer,
                           WebSocketTicketRequestSerializer)
+from .http.exceptions import error_body
 from .http.throttles import SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -193,7 +194,8 @@ class MessageViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
         if self.action == "list":
-            return queries.messages_visible_to(self.request.user)
+            return queries.messages(
+                Message.objects.filter(conversation__participants=self.request.user))
         return queries.messages()
 
     def get_serializer_class(self):
@@ -202,11 +204,7 @@ class MessageViewSet(viewsets.ModelViewSet):
 
     def conversation_id(self, serializer):
         """The conversation a send goes to: named in the body here."""
-        conversation = serializer.validated_data["conversation"]
-        if queries.membership(self.request, conversation.pk) is None:
-            self.permission_denied(self.request, IsParticipantOfConversation.message,
-                                   IsParticipantOfConversation.code)
-        return conversation.pk
+        return serializer.validated_data["conversation"].pk
 
     def create(self, request, *args, **kwargs):
         """Send; with an ``Idempotency-Key`` header, at most once per key
@@ -214,6 +212,10 @@ class MessageViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation_id = self.conversation_id(serializer)
+        if queries.membership(request, conversation_id) is None:
+            return Response(error_body(IsParticipantOfConversation.message,
+                                       IsParticipantOfConversation.code),
+                            status=status.HTTP_403_FORBIDDEN)
         body = serializer.validated_data["message_body"]
         key = request.headers.get("Idempotency-Key", "").strip()
         created = True
@@ -252,7 +254,8 @@ class ConversationMessageViewSet(MessageViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
-        return queries.history(self.kwargs["conversation_pk"])
+        return queries.messages(
+            Message.objects.filter(conversation_id=self.kwargs["conversation_pk"]))
 
     def get_serializer_class(self):
         return ConversationMessageSerializer
