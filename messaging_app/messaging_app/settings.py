@@ -27,7 +27,6 @@ file fills in those the environment does not set):
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
-import importlib.util
 import os
 import secrets
 import sys
@@ -98,6 +97,9 @@ else:
         "DJANGO_DEBUG=1 for local development")
 
 INSTALLED_APPS = [
+    # First, so that runserver is daphne's: HTTP and WebSockets in development.
+    # Production runs uvicorn (the README).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,10 +117,6 @@ INSTALLED_APPS = [
     "chats",
     "webchat",
 ]
-if importlib.util.find_spec("daphne"):
-    # First, so that runserver is daphne's and serves WebSockets too.  daphne
-    # is a development requirement; production runs uvicorn.
-    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
