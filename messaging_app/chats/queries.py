@@ -19,7 +19,7 @@ from django.db.models import BigIntegerField, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework.exceptions import NotFound
 
-from .models import NEWEST_FIRST, Conversation, Message, ReadMarker, User
+from .models import NEWEST_FIRST, NO_CONVERSATION, Conversation, Message, ReadMarker, User
 from .pagination import LIST_TOTAL
 from .payloads import public_user_fields
 
@@ -49,11 +49,11 @@ def membership(request, conversation_pk):
         try:
             pk = uuid.UUID(key)
         except ValueError:
-            raise NotFound("No conversation has this id.") from None
+            raise NotFound(NO_CONVERSATION) from None
         found = list(Conversation.objects.filter(pk=pk, participants=request.user)
                      .only("last_seq", "purged_count")[:1])
         if not found and not Conversation.objects.filter(pk=pk).exists():
-            raise NotFound("No conversation has this id.")
+            raise NotFound(NO_CONVERSATION)
         known[key] = found[0] if found else None
     return known[key]
 

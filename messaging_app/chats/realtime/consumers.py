@@ -27,7 +27,6 @@ deleted (at once through the channel layer; at the latest after
 hung) the socket is closed with 1013 and a reason: reconnect with ``since``.
 """
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
@@ -70,7 +69,7 @@ def consume_ticket(ticket: str):
     """Return the Login of a valid ticket, deleting it; else None."""
     if not ticket or len(ticket) > 200:
         return None
-    digest = hashlib.sha256(ticket.encode()).hexdigest()
+    digest = WebSocketTicket.digest_of(ticket)
     row = (WebSocketTicket.objects.select_related("user")
            .filter(digest=digest, expires_at__gt=timezone.now()).first())
     if row is None or not row.user.is_active:
