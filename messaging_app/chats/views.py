@@ -16,18 +16,19 @@ from rest_framework.views import APIView
 
 from . import queries, services
 from .filters import MessageFilter, MessageFilterBackend
-from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
+from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
 from .accounts.revocation import login_of
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
+from .accounts.serializers import MeSerializer, UserRegistrationSerializer, UserSerializer
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
-                          ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
+                          ConversationUpdateSerializer, MessageHistorySerializer,
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
-                          ReadSerializer, UserRegistrationSerializer, UserSerializer,
-                          WebSocketTicketRequestSerializer)
+                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
+                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
 from .http.exceptions import error_body
 from .http.throttles import SendThrottle
 
@@ -159,18 +160,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        last_read = services.mark_read(conversation, request.user,
-                                       serializer.validated_data["seq"])
-        return Response({"conversation_id": str(conversation.pk),
-                         "last_seq": conversation.last_seq, "last_read_seq": last_read,
-                         "unread_count": max(0, conversation.last_seq - last_read)})
+        conversation.my_last_read_seq = services.mark_read(
+            conversation, request.user, serializer.validated_data["seq"])
+        return Response(ReadStateSerializer(conversation).data)
 
     @action(detail=True, methods=["get"])
     def reads(self, request, pk=None):
-        conversation = self.get_object()
-        return Response({"conversation_id": str(conversation.pk),
-                         "last_seq": conversation.last_seq,
-                         "reads": queries.read_positions(conversation.pk)})
+        return Response(ReadPositionsSerializer(self.get_object()).data)
 
 
 @message_schema
@@ -297,6 +293,5 @@ class WebSocketTicketView(APIView):
         serializer.is_valid(raise_exception=True)
         ticket = services.issue_ticket(request.user, serializer.validated_data["since"],
                                        *login_of(request))
-        return Response({"ticket": ticket, "expires_in": WebSocketTicket.TTL_SECONDS,
-                         "url": f"/ws/events/?ticket={ticket}"},
+        return Response(WebSocketTicketSerializer({"ticket": ticket}).data,
                         status=status.HTTP_201_CREATED)
