@@ -50,8 +50,8 @@ class User(AbstractUser):
 # The answer to an unknown conversation id, wherever it is met.
 NO_CONVERSATION = "No conversation has this id."
 
-# The order of a conversation's history, oldest first: every history query,
-# page and cursor uses it, and the history index holds exactly this order.
+# The order of a conversation's messages, oldest first: every message list,
+# page and cursor uses it, and the conversation-order index holds exactly it.
 MESSAGE_ORDERING = ("sent_at", "message_id")
 NEWEST_FIRST = tuple(f"-{name}" for name in MESSAGE_ORDERING)
 # The order of the conversation list: latest activity first.
@@ -184,7 +184,7 @@ class Message(models.Model):
 
     message_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_messages")
-    # No single-column index: the history index below starts with it.
+    # No single-column index: the conversation-order index below starts with it.
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
                                      related_name="messages", db_index=False)
     message_body = models.TextField()
@@ -201,7 +201,7 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_conv_seq_uniq"),
         ]
         indexes = [
-            # The history index: pages and cursors read it in order.
+            # The conversation-order index: pages and cursors read it in order.
             models.Index(fields=["conversation", *MESSAGE_ORDERING],
                          name="message_conv_sent_id_idx"),
             # A member's newest own message: what they have read at least.

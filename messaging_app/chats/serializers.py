@@ -148,7 +148,7 @@ class ConversationSerializer(ReadStateSerializer):
 class ConversationDetailSerializer(ConversationSerializer):
     """A conversation with its newest messages nested (oldest first).
 
-    The full history is paginated at ``/api/conversations/{id}/messages/``.
+    All of them are paginated at ``/api/conversations/{id}/messages/``.
     """
 
     messages = serializers.SerializerMethodField()

@@ -18,7 +18,8 @@ from . import queries, services
 from .filters import MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
-from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
+from .permissions import (IsOwnerOfConversation, IsParticipantOfConversation,
+                          checked_conversation, is_participant)
 from .accounts.revocation import login_of
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
@@ -208,7 +209,7 @@ class MessageViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation_id = self.conversation_id(serializer)
-        if queries.membership(request, conversation_id) is None:
+        if not is_participant(request, conversation_id):
             return Response(error_body(IsParticipantOfConversation.message,
                                        IsParticipantOfConversation.code),
                             status=status.HTTP_403_FORBIDDEN)
@@ -240,10 +241,10 @@ class MessageViewSet(viewsets.ModelViewSet):
 
 @conversation_message_schema
 class ConversationMessageViewSet(MessageViewSet):
-    """``/api/conversations/{conversation_pk}/messages/``: one conversation's history.
+    """``/api/conversations/{conversation_pk}/messages/``: one conversation's messages.
 
     The permission has checked membership before any of these run.  The
-    history pages by number (with ``count``) or, when the request names a
+    list pages by number (with ``count``) or, when the request names a
     cursor (``cursor``, ``before``, ``after``), by keyset.
     """
 
@@ -273,13 +274,13 @@ class ConversationMessageViewSet(MessageViewSet):
         return super().paginate_queryset(queryset)
 
     def unfiltered_count(self):
-        """The history's length from the conversation row the permission read,
+        """The list's length from the conversation row the permission read,
         or None when a filter or search narrows the list (then it is counted)."""
         params = self.request.query_params
         if any(name in params for name in (*MessageFilter.base_filters,
                                            api_settings.SEARCH_PARAM)):
             return None
-        return queries.membership(self.request, self.kwargs["conversation_pk"]).message_count
+        return checked_conversation(self.request, self.kwargs["conversation_pk"]).message_count
 
 
 @ws_ticket_schema
