@@ -6,6 +6,7 @@ and a paginator; every write goes through ``chats.services``.
 from functools import cached_property
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets, status, filters
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import queries, services
-from .filters import MessageFilter, MessageFilterBackend
+from .filters import MessageFilter
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import (IsOwnerOfConversation, IsParticipantOfConversation,
@@ -178,7 +179,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
     pagination_class = MessagePagination
     filterset_class = MessageFilter
-    filter_backends = [MessageFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["message_body"]
     ordering_fields = ["sent_at"]
     ordering = list(MESSAGE_ORDERING)

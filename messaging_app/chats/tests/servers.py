@@ -68,6 +68,7 @@ class Server:
         self.log = ""
         extra = env or {}
         env = {**os.environ,
+               "DJANGO_SETTINGS_MODULE": "messaging_app.settings",
                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                "DATABASE_URL": test_database_url(),
                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
