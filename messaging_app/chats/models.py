@@ -4,6 +4,7 @@ Primary keys are UUIDs (``user_id``, ``conversation_id``, ``message_id``);
 there is no ``id`` attribute anywhere, so code uses ``.pk``.
 """
 import hashlib
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -169,6 +170,22 @@ class MessageQuerySet(models.QuerySet):
                 for offset, obj in enumerate(group):
                     obj.seq = last - len(group) + 1 + offset
             return super().bulk_create(objs, *args, **kwargs)
+
+
+# Characters drawn as nothing that are neither whitespace nor format
+# controls: a combining mark, Hangul fillers, the blank Braille pattern.
+INVISIBLE = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+# Whitespace and the categories of invisible controls: format (zero-width
+# space and joiners, the byte-order mark, the word joiner, the soft hyphen),
+# control, and the separators.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def is_blank(text: str) -> bool:
+    """True when text (str) has no character a reader would see: a message
+    body must have one."""
+    return all(ch.isspace() or ch in INVISIBLE
+               or unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
 
 
 class Message(models.Model):

@@ -7,10 +7,10 @@ from rest_framework import serializers
 
 from . import services
 from .accounts.serializers import UserSerializer
-from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User, WebSocketTicket
+from .models import (NEWEST_FIRST, Conversation, Message, MessageEdit, User, WebSocketTicket,
+                     is_blank)
 from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
 from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in, read_positions
-from .text import is_blank
 
 
 class MessageSerializer(serializers.ModelSerializer):
