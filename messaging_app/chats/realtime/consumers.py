@@ -40,10 +40,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..accounts import revocation
-from .events import conversation_group, user_group
+from .events import conversation_group, relay_typing, user_group
 from ..models import Conversation, Message, WebSocketTicket
 from ..http.outage import REDIS_ERRORS
-from ..payloads import message_event, typing_event
+from ..payloads import message_event
 
 logger = logging.getLogger(__name__)
 
@@ -332,7 +332,4 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                                   "retry_after": interval})
             return
         self.last_typing[conversation_id] = now
-        await self.channel_layer.group_send(conversation_group(conversation_id), {
-            "type": "chat.event",
-            "event": {**typing_event(conversation_id, self.user.pk),
-                      "origin": self.channel_name}})
+        await relay_typing(self.channel_layer, conversation_id, self.user.pk, self.channel_name)
