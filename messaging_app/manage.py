@@ -5,8 +5,11 @@ import sys
 
 
 def main() -> None:
-    """Run an administrative task with this project's settings."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messaging_app.settings")
+    """Run an administrative task with this project's settings; ``test``
+    runs with ``messaging_app.test_settings`` (settings.py with test defaults)."""
+    testing = len(sys.argv) > 1 and sys.argv[1] == "test"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE",
+                          "messaging_app.test_settings" if testing else "messaging_app.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -9,5 +9,5 @@ class ChatsConfig(AppConfig):
     name = "chats"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the event publishers)
+        from . import signals  # noqa: F401  (guards writes made outside services)
         from .accounts import revocation  # noqa: F401  (revokes on password change)

@@ -13,7 +13,6 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from .accounts import revocation
-from .serializers import RefreshTokenSerializer
 
 __all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
            "LogoutView", "get_tokens_for_user"]
@@ -70,6 +69,12 @@ class ChatTokenObtainPairView(TokenObtainPairView):
     """``POST /api/token/``: obtain an access/refresh pair."""
 
     serializer_class = ChatTokenObtainPairSerializer
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    """The refresh token to revoke on logout."""
+
+    refresh = serializers.CharField()
 
 
 class LogoutView(generics.GenericAPIView):

@@ -3,6 +3,8 @@
 Primary keys are UUIDs (``user_id``, ``conversation_id``, ``message_id``);
 there is no ``id`` attribute anywhere, so code uses ``.pk``.
 """
+import hashlib
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -46,8 +48,11 @@ class User(AbstractUser):
         return self.username
 
 
-# The order of a conversation's history, oldest first: every history query,
-# page and cursor uses it, and the history index holds exactly this order.
+# The answer to an unknown conversation id, wherever it is met.
+NO_CONVERSATION = "No conversation has this id."
+
+# The order of a conversation's messages, oldest first: every message list,
+# page and cursor uses it, and the conversation-order index holds exactly it.
 MESSAGE_ORDERING = ("sent_at", "message_id")
 NEWEST_FIRST = tuple(f"-{name}" for name in MESSAGE_ORDERING)
 # The order of the conversation list: latest activity first.
@@ -66,7 +71,8 @@ class Conversation(models.Model):
     keeps one direct conversation per pair.
 
     ``owner`` is one of the participants, or None: a group is owned by its
-    creator until they hand it over or go (``owner_among`` says who then); a
+    creator until they hand it over or go (``services.settle_owner`` says who
+    then); a
     direct conversation has no owner.  ``chats.permissions`` says what the
     owner alone may do.
     """
@@ -85,7 +91,7 @@ class Conversation(models.Model):
     last_seq = models.BigIntegerField(default=0, editable=False)
     # The message numbered last_seq; the list reads it with one join.  A
     # hard delete of it moves the pointer to the newest remaining message
-    # (chats.signals), an edit or soft delete shows through the join.
+    # (services.purged), an edit or soft delete shows through the join.
     last_message = models.ForeignKey("Message", null=True, blank=True, editable=False,
                                      on_delete=models.SET_NULL, related_name="+")
     # Messages hard-deleted (admin, shell, a sender's account removed; the
@@ -103,19 +109,6 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Conversation {self.conversation_id}"
-
-    @staticmethod
-    def owner_among(owner_id, members, *, direct: bool):
-        """Return who owns a conversation whose members are ``members`` (user
-        ids, longest-standing first: by the order they joined in).
-
-        A direct conversation has no owner (None); otherwise the owner stays
-        while still a member, and when they are gone (or there was none) the
-        longest-standing member owns it; an empty conversation has no owner.
-        """
-        if direct or not members:
-            return None
-        return owner_id if owner_id in members else members[0]
 
     @staticmethod
     def direct_key_for(user_a_pk, user_b_pk) -> str:
@@ -173,10 +166,26 @@ class MessageQuerySet(models.QuerySet):
                 last = allocate_seq(conversation_id, len(group), newest.pk,
                                     newest.sent_at or timezone.now())
                 if last is None:
-                    raise Conversation.DoesNotExist("No conversation has this id.")
+                    raise Conversation.DoesNotExist(NO_CONVERSATION)
                 for offset, obj in enumerate(group):
                     obj.seq = last - len(group) + 1 + offset
             return super().bulk_create(objs, *args, **kwargs)
+
+
+# Characters drawn as nothing that are neither whitespace nor format
+# controls: a combining mark, Hangul fillers, the blank Braille pattern.
+INVISIBLE = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+# Whitespace and the categories of invisible controls: format (zero-width
+# space and joiners, the byte-order mark, the word joiner, the soft hyphen),
+# control, and the separators.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def is_blank(text: str) -> bool:
+    """True when text (str) has no character a reader would see: a message
+    body must have one."""
+    return all(ch.isspace() or ch in INVISIBLE
+               or unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
 
 
 class Message(models.Model):
@@ -192,7 +201,7 @@ class Message(models.Model):
 
     message_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_messages")
-    # No single-column index: the history index below starts with it.
+    # No single-column index: the conversation-order index below starts with it.
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
                                      related_name="messages", db_index=False)
     message_body = models.TextField()
@@ -209,7 +218,7 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_conv_seq_uniq"),
         ]
         indexes = [
-            # The history index: pages and cursors read it in order.
+            # The conversation-order index: pages and cursors read it in order.
             models.Index(fields=["conversation", *MESSAGE_ORDERING],
                          name="message_conv_sent_id_idx"),
             # A member's newest own message: what they have read at least.
@@ -233,7 +242,7 @@ class Message(models.Model):
                 self.seq = allocate_seq(self.conversation_id, 1, self.pk,
                                         self.sent_at or timezone.now())
                 if self.seq is None:
-                    raise Conversation.DoesNotExist("No conversation has this id.")
+                    raise Conversation.DoesNotExist(NO_CONVERSATION)
                 if self.sent_at is None:
                     self.sent_at = timezone.now()
                 return super().save(*args, **kwargs)
@@ -307,3 +316,8 @@ class WebSocketTicket(models.Model):
     # logout and when its access token expires.
     session_id = models.CharField(max_length=64, blank=True, default="")
     auth_expires_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def digest_of(ticket: str) -> str:
+        """What is stored of a ticket: its SHA-256, in hex."""
+        return hashlib.sha256(ticket.encode()).hexdigest()

@@ -6,8 +6,8 @@ file fills in those the environment does not set):
 
 - ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
   not ``django-insecure-...``; otherwise the process refuses to start, unless
-  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key) or the
-  command is ``manage.py test`` (a random key per process).
+  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key).
+  Tests run with ``messaging_app/test_settings.py`` (a random key per run).
 - ``DJANGO_DEBUG``: ``1`` turns debug on; anything else leaves it off.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names; required outside debug.
 - ``DJANGO_SECURE_PROXY_SSL_HEADER``, ``DJANGO_CSRF_TRUSTED_ORIGINS``,
@@ -27,10 +27,7 @@ file fills in those the environment does not set):
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
-import importlib.util
 import os
-import secrets
-import sys
 import tempfile
 import warnings
 from datetime import timedelta
@@ -42,13 +39,10 @@ from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
-
 # A .env file beside manage.py (or DJANGO_ENV_FILE; empty: none) fills in
-# variables the environment does not set.  Test runs ignore it, so that they
-# do not depend on a developer's local configuration.
+# variables the environment does not set.
 ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
-if ENV_FILE and not TESTING:
+if ENV_FILE:
     load_dotenv(ENV_FILE, override=False)
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
@@ -73,9 +67,7 @@ def _weakness(key: str) -> str:
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if TESTING:
-        SECRET_KEY = secrets.token_urlsafe(50)
-    elif DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
+    if DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
         # Fixed, so development tokens survive restarts; never for a server
         # reachable under another name.
         SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
@@ -89,7 +81,7 @@ elif not DEBUG and _weakness(SECRET_KEY):
 
 if _hosts:
     ALLOWED_HOSTS = _hosts
-elif DEBUG or TESTING:
+elif DEBUG:
     ALLOWED_HOSTS = [*LOOPBACK_HOSTS, "testserver"]
 else:
     raise ImproperlyConfigured(
@@ -98,6 +90,9 @@ else:
         "DJANGO_DEBUG=1 for local development")
 
 INSTALLED_APPS = [
+    # First, so that runserver is daphne's: HTTP and WebSockets in development.
+    # Production runs uvicorn (the README).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,10 +110,6 @@ INSTALLED_APPS = [
     "chats",
     "webchat",
 ]
-if importlib.util.find_spec("daphne"):
-    # First, so that runserver is daphne's and serves WebSockets too.  daphne
-    # is a development requirement; production runs uvicorn.
-    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -203,9 +194,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    # Hashing strength is not under test; MD5 keeps the suite fast.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Seconds any Redis call may take before it counts as failed (chats.http.outage):
@@ -268,19 +256,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 
-def _rate(name: str, default: str):
-    """A DRF rate from DJANGO_THROTTLE_<NAME>; ``off`` means no limit.
-
-    Tests run unthrottled (the throttle tests set their own rates).
-    """
-    value = os.environ.get(f"DJANGO_THROTTLE_{name.upper()}", "off" if TESTING else default)
+def rate_from_env(name: str, default: str):
+    """A DRF rate from DJANGO_THROTTLE_<NAME>, else default; ``off`` means no limit."""
+    value = os.environ.get(f"DJANGO_THROTTLE_{name.upper()}", default)
     return None if value.strip().lower() in ("off", "none", "") else value
 
 
 THROTTLE_RATES = {
-    "anon": _rate("anon", "60/min"),
-    "user": _rate("user", "1200/min"),
-    "send": _rate("send", "120/min"),
+    "anon": rate_from_env("anon", "60/min"),
+    "user": rate_from_env("user", "1200/min"),
+    "send": rate_from_env("send", "120/min"),
 }
 
 REST_FRAMEWORK = {
@@ -349,7 +334,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-if not DEBUG and not TESTING:
+if not DEBUG:
     SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -374,12 +359,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-    # 4xx answers are the point of many tests; keep their log lines out of the report.
-    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"},
-                # axes logs each failed login (a security log); tests fail many on purpose.
-                "axes": {"level": "ERROR" if TESTING else "WARNING"},
-                # Oversize bodies and bad hosts (also on purpose in tests).
-                "django.security": {"level": "CRITICAL" if TESTING else "WARNING"},
+    "loggers": {"django.request": {"level": "WARNING"},
+                # axes logs each failed login (a security log).
+                "axes": {"level": "WARNING"},
+                # Oversize bodies and bad hosts.
+                "django.security": {"level": "WARNING"},
                 # runserver (daphne) logs each request here; once is enough.
                 "django.channels.server": {"handlers": ["console"], "level": "INFO",
                                            "propagate": False}},

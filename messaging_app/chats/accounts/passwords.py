@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from ..auth import TokenPairSerializer, get_tokens_for_user
 from .login_limits import LoginLocked, locked_out
-from ..serializers import check_password_strength
+from .serializers import check_password_strength
 
 
 class PasswordChangeSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib.staticfiles.testing import LiveServerTestCase
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, tag
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
@@ -67,6 +67,7 @@ class SchemaDocumentTests(SimpleTestCase):
         self.assertIn("deleted", field["description"])
 
 
+@tag("slow")
 class SchemathesisLiveTests(LiveServerTestCase):
     """Property-based requests against a live server, authenticated as a user
     who owns a conversation: no 5xx, no status or body outside the schema."""

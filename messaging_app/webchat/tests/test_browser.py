@@ -12,7 +12,7 @@ import functools
 
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, tag
 
 from chats.auth import get_tokens_for_user
 from chats.models import Conversation, Message, User
@@ -42,6 +42,7 @@ def chat_user(username: str) -> User:
     return user
 
 
+@tag("slow")
 class BrowserTestCase(TransactionTestCase):
     """One server process per class; browsers per test."""
 

@@ -123,9 +123,24 @@ class EnvExampleTests(SimpleTestCase):
         settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
         read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_text))
         read |= {f"DJANGO_THROTTLE_{name.upper()}"
-                 for name in re.findall(r'_rate\("(\w+)"', settings_text)}
+                 for name in re.findall(r'rate_from_env\("(\w+)"', settings_text)}
         read |= {"DATABASE_URL"}  # read by dj_database_url.config()
         read.discard("DJANGO_ENV_FILE")  # names the file itself; explained in its header
         listed = set(re.findall(r"^([A-Z_]+)=", (MODULE_DIR / ".env.example").read_text(),
                                 re.M))
         self.assertEqual(listed, read)
+
+
+class TestSettingsTests(SimpleTestCase):
+    """``manage.py test`` runs with test_settings; settings.py has no test branches."""
+
+    def test_the_suite_runs_with_the_test_settings_module(self):
+        from django.conf import settings
+        self.assertEqual(settings.SETTINGS_MODULE, "messaging_app.test_settings")
+        self.assertEqual(settings.PASSWORD_HASHERS,
+                         ["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+    def test_settings_py_does_not_look_at_the_command_line(self):
+        settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
+        self.assertNotIn("sys.argv", settings_text)
+        self.assertNotIn("TESTING", settings_text)
