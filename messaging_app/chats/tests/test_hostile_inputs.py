@@ -22,3 +22,36 @@ class CursorTokenTests(ChatTestCase):
                 response = client.get(url, {"cursor": token_of(raw)})
                 self.assertEqual(response.status_code, 400, response.content[:200])
                 self.assertEqual(response.json()["errors"]["cursor"], ["Invalid cursor."])
+
+
+class DefaultIgnorableBodyTests(ChatTestCase):
+    """Every Unicode default-ignorable code point counts as blank."""
+
+    def test_bodies_of_only_default_ignorable_characters_are_refused(self):
+        url = reverse("conversation-messages-list", args=[self.conversation.pk])
+        client = self.as_user(self.alice)
+        bodies = {"variation selector 16": "\ufe0f",
+                  "variation selectors 1-3": "\ufe00\ufe01\ufe02",
+                  "supplementary variation selector": "\U000e0100",
+                  "Mongolian free variation selector": "\u180b",
+                  "tag characters": "\U000e0001\U000e0041\U000e007f",
+                  "bidi isolates": "\u2066\u2067\u2068\u2069",
+                  "Khmer inherent vowel": "\u17b4\u17b5",
+                  "reserved default-ignorable": "\ufff0\U000e0fff",
+                  "Hangul fillers and joiners": "\u115f\u200d\ufe0f \u3164"}
+        for name, body in bodies.items():
+            with self.subTest(name):
+                response = client.post(url, {"message_body": body}, format="json")
+                self.assertEqual(response.status_code, 400, response.content[:200])
+                self.assertEqual(response.json()["errors"]["message_body"][0],
+                                 "A message needs some text.")
+
+    def test_visible_characters_with_variation_selectors_are_kept(self):
+        url = reverse("conversation-messages-list", args=[self.conversation.pk])
+        client = self.as_user(self.alice)
+        for body in ("\u2764\ufe0f", "\u0030\ufe0f\u20e3", "\U0001F3F4\U000e0067\U000e0062"
+                     "\U000e0073\U000e0063\U000e0074\U000e007f"):
+            with self.subTest(body=ascii(body)):
+                response = client.post(url, {"message_body": body}, format="json")
+                self.assertEqual(response.status_code, 201, response.content[:200])
+                self.assertEqual(response.json()["message_body"], body)
