@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import queries, services
-from .filters import MessageFilter, MessageFilterBackend
+from .filters import BoundedSearchFilter, MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
@@ -41,7 +41,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
     queryset = queries.public_users().filter(is_active=True)
     serializer_class = UserSerializer
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["username", "first_name", "last_name"]
     ordering_fields = ["username", "created_at"]
     ordering = ["username"]
@@ -80,7 +80,7 @@ class ConversationViewSet(viewsets.ModelViewSet):
                           IsOwnerOfConversation]
     pagination_class = ConversationPagination
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["title"]
     ordering_fields = ["last_activity_at", "created_at"]
     ordering = list(ACTIVITY_ORDERING)
@@ -180,7 +180,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
     pagination_class = MessagePagination
     filterset_class = MessageFilter
-    filter_backends = [MessageFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [MessageFilterBackend, BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["message_body"]
     ordering_fields = ["sent_at"]
     ordering = list(MESSAGE_ORDERING)

@@ -4,6 +4,8 @@ import base64
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from chats.filters import MAX_SEARCH_LENGTH
+
 from .base import ChatTestCase
 
 
@@ -22,6 +24,42 @@ class CursorTokenTests(ChatTestCase):
                 response = client.get(url, {"cursor": token_of(raw)})
                 self.assertEqual(response.status_code, 400, response.content[:200])
                 self.assertEqual(response.json()["errors"]["cursor"], ["Invalid cursor."])
+
+
+class SearchTermBoundTests(ChatTestCase):
+    """Search and text filters are bounded (SQLite refuses LIKE patterns over
+    50,000 bytes as "too complex", a 500 before the bound)."""
+
+    def cases(self):
+        conversation = reverse("conversation-messages-list", args=[self.conversation.pk])
+        return [(reverse("user-list"), "search"),
+                (reverse("conversation-list"), "search"),
+                (reverse("message-list"), "search"),
+                (reverse("message-list"), "body"),
+                (reverse("message-list"), "q"),
+                (conversation, "search"),
+                (conversation, "q")]
+
+    def test_terms_past_the_bound_are_400_naming_the_parameter(self):
+        client = APIClient(raise_request_exception=False)
+        client.force_authenticate(self.alice)
+        for url, param in self.cases():
+            for term in ("x" * (MAX_SEARCH_LENGTH + 1), "y" * 50_000, "a " * 30_000):
+                with self.subTest(url=url, param=param, length=len(term)):
+                    response = client.get(url, {param: term})
+                    self.assertEqual(response.status_code, 400, response.content[:200])
+                    errors = response.json()["errors"]
+                    self.assertEqual(list(errors), [param])
+                    self.assertIn(str(MAX_SEARCH_LENGTH), errors[param][0])
+
+    def test_terms_up_to_the_bound_still_search(self):
+        client = self.as_user(self.alice)
+        term = "first" + " " * (MAX_SEARCH_LENGTH - 5)
+        for url, param in self.cases():
+            with self.subTest(url=url, param=param):
+                self.assertEqual(client.get(url, {param: term}).status_code, 200)
+        found = client.get(reverse("message-list"), {"search": "first"}).json()
+        self.assertEqual([m["message_body"] for m in found["results"]], ["first"])
 
 
 class DefaultIgnorableBodyTests(ChatTestCase):
