@@ -18,8 +18,10 @@ file fills in those the environment does not set):
   layer (WebSocket delivery) live in Redis, so every server process shares
   the same limits and delivers each other's events; ``DJANGO_REDIS_TIMEOUT``
   bounds each Redis call (``chats/outage.py``: what still works without it).
-- ``DJANGO_LOGIN_FAILURE_LIMIT`` / ``DJANGO_LOGIN_LOCKOUT_SECONDS``: failed
-  logins allowed per username and per client, and the lockout after them.
+- ``DJANGO_LOGIN_FAILURE_LIMIT``, ``DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT``,
+  ``DJANGO_LOGIN_USERNAME_SLOWDOWN_AFTER``,
+  ``DJANGO_LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS``, ``DJANGO_LOGIN_LOCKOUT_SECONDS``:
+  failed-login limits (``chats/accounts/login_limits.py``).
 - ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
   that its user is active with the same password.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
@@ -178,19 +180,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "chats.User"
 
-# Failed-login limits (django-axes, see chats/login_limits.py): every
-# authenticate() call is checked and counted first.
+# Failed-login limits (django-axes, see chats/accounts/login_limits.py): every
+# authenticate() call is checked and counted first.  Debug's default limits
+# are ten times higher (a developer's typos on the demo accounts lock nothing).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_SECONDS", "900")))
-# Counted per username and, separately, per client address.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+
+
+def _login_limit(name: str, default: int, debug_default: int) -> int:
+    """A failed-login limit from DJANGO_LOGIN_<NAME> (a positive integer)."""
+    raw = os.environ.get(f"DJANGO_LOGIN_{name}", "")
+    if not raw.strip():
+        return debug_default if DEBUG else default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"DJANGO_LOGIN_{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+# Failures of one username from one address before that pair is locked out.
+AXES_FAILURE_LIMIT = _login_limit("FAILURE_LIMIT", 10, 100)
+# Failures from one address, all usernames together, before it is locked out.
+LOGIN_ADDRESS_FAILURE_LIMIT = _login_limit("ADDRESS_FAILURE_LIMIT", 50, 500)
+# Failures of one username, all addresses together, before each attempt waits
+# a cool-down after its last failure: 1 s, doubling per further failure, at
+# most LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS.
+LOGIN_USERNAME_SLOWDOWN_AFTER = _login_limit("USERNAME_SLOWDOWN_AFTER", 30, 300)
+LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS = _login_limit("USERNAME_SLOWDOWN_MAX_SECONDS", 60, 60)
+# How long a lockout lasts after the last failure, and how long failures count.
+AXES_COOLOFF_TIME = timedelta(seconds=_login_limit("LOCKOUT_SECONDS", 900, 900))
+AXES_HANDLER = "chats.accounts.login_limits.LoginLimitHandler"
+# The lockout counts per (username, address) pair, and a success clears only
+# its own pair's failures; the per-address and per-username limits are the
+# handler's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# A lockout ends AXES_COOLOFF_TIME after the last counted failure; attempts
-# during it are refused without extending it (no endless lockout of a victim).
+AXES_USERNAME_CALLABLE = "chats.accounts.login_limits.username_key"
+# Attempts refused during a lockout are not counted and do not extend it (no
+# endless lockout of a victim).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "chats.accounts.login_limits.client_address"
 AXES_LOCKOUT_CALLABLE = "chats.accounts.login_limits.lockout_response"
