@@ -4,10 +4,14 @@ Everything that differs between machines comes from environment variables,
 read here and nowhere else (``.env.example`` lists every one; a ``.env``
 file fills in those the environment does not set):
 
-- ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
-  not ``django-insecure-...``; otherwise the process refuses to start, unless
-  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key) or the
-  command is ``manage.py test`` (a random key per process).
+- ``DJANGO_SECRET_KEY``: required in production, strong as ``check --deploy``
+  defines it (at least 50 characters, 5 different ones, not
+  ``django-insecure-...``) and not a shorter text repeated; otherwise the
+  process refuses to start.  With ``DJANGO_DEBUG=1`` on loopback hosts only,
+  a weak key is allowed, and without one each installation makes its own
+  once, kept in ``DJANGO_SECRET_KEY_FILE`` (default ``.secret_key`` beside
+  ``manage.py``, git-ignored); ``manage.py test`` uses a random key per
+  process.
 - ``DJANGO_DEBUG``: ``1`` turns debug on; anything else leaves it off.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names; required outside debug.
 - ``DJANGO_SECURE_PROXY_SSL_HEADER``, ``DJANGO_CSRF_TRUSTED_ORIGINS``,
@@ -39,6 +43,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH,
+                                              SECRET_KEY_MIN_UNIQUE_CHARACTERS)
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -63,31 +69,62 @@ MAKE_A_KEY = ("make one with: python -c 'import secrets; "
 
 
 def _weakness(key: str) -> str:
-    """Why key is too weak to sign tokens and sessions ('' when it is not)."""
-    if key.startswith("django-insecure-"):
+    """Why key is too weak to sign tokens and sessions ('' when it is not).
+
+    ``check --deploy``'s rules (security.W009: Django's insecure prefix,
+    fewer than 50 characters or fewer than 5 different ones), and a shorter
+    text repeated (``"changeme" * 7`` passes Django's rules)."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
         return "is in Django's insecure development form (django-insecure-...)"
-    if len(key) < 50:
-        return f"is {len(key)} characters long (at least 50 are needed)"
-    if len(set(key)) < 5:
-        return "uses fewer than 5 different characters"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return (f"is {len(key)} characters long "
+                f"(at least {SECRET_KEY_MIN_LENGTH} are needed)")
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"uses fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if (key + key).find(key, 1) < len(key):
+        return "is a shorter text repeated"
     return ""
 
 
+def _installation_key(path: Path) -> str:
+    """This installation's development key: read from path, made there
+    (mode 0600) on first use.  Several processes starting at once agree on
+    one: each writes its own file and links it into place, the first wins."""
+    if not path.exists():
+        spare = path.with_name(f"{path.name}.{os.getpid()}.new")
+        descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as spare_file:
+            spare_file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(spare)
+    return path.read_text().strip()
+
+
+_loopback_only = set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}
+# Where a debug server without DJANGO_SECRET_KEY keeps its own key (git-ignored).
+SECRET_KEY_FILE = Path(os.environ.get("DJANGO_SECRET_KEY_FILE", "") or BASE_DIR / ".secret_key")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if TESTING:
         SECRET_KEY = secrets.token_urlsafe(50)
-    elif DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
-        # Fixed, so development tokens survive restarts; never for a server
-        # reachable under another name.
-        SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    elif DEBUG and _loopback_only:
+        # Made once per installation, so that development tokens survive
+        # restarts and no two clones share a key (a token from one is refused
+        # by the other); never for a server reachable under another name.
+        SECRET_KEY = _installation_key(SECRET_KEY_FILE)
     else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set; " + MAKE_A_KEY + " and set it (see .env.example)"
             + ("" if DEBUG else ", or set DJANGO_DEBUG=1 for local development on loopback"))
-elif not DEBUG and _weakness(SECRET_KEY):
+elif _weakness(SECRET_KEY) and not (DEBUG and _loopback_only):
     raise ImproperlyConfigured(
-        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}")
+        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}"
+        + (" (a weak key is allowed in debug only while DJANGO_ALLOWED_HOSTS names "
+           "loopback hosts alone)" if DEBUG else ""))
 
 if _hosts:
     ALLOWED_HOSTS = _hosts
