@@ -1,4 +1,5 @@
 """Signing keys: none shared between installations, none weak where it matters."""
+import base64
 import os
 import shutil
 import stat
@@ -6,7 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, TestCase
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from .test_production import MODULE_DIR, STRONG_KEY, run_django
 
@@ -81,3 +84,31 @@ class WeakKeyTests(SimpleTestCase):
         result = run_django(DJANGO_DEBUG="1", DJANGO_SECRET_KEY=STRONG_KEY,
                             DJANGO_ALLOWED_HOSTS="chat.example.com")
         self.assertIn("started", result.stdout, result.stderr)
+
+
+class BasicAuthenticationTests(TestCase):
+    """HTTP Basic hashes a password on every request before any throttle
+    runs: it is for curl in debug only."""
+
+    CLASSES = ("from django.conf import settings; "
+               "print(settings.REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'])")
+
+    def test_only_debug_accepts_http_basic(self):
+        production = run_django(self.CLASSES, DJANGO_SECRET_KEY=STRONG_KEY,
+                                DJANGO_ALLOWED_HOSTS="chat.example.com")
+        self.assertNotIn("BasicAuthentication", production.stdout, production.stderr)
+        self.assertIn("JWTAuthentication", production.stdout)
+        debug = run_django(self.CLASSES, DJANGO_DEBUG="1", DJANGO_SECRET_KEY=STRONG_KEY)
+        self.assertIn("JWTAuthentication', 'rest_framework.authentication.SessionAuthentication"
+                      "', 'rest_framework.authentication.BasicAuthentication']", debug.stdout,
+                      debug.stderr)
+
+    def test_outside_debug_basic_credentials_are_not_a_login(self):
+        """(The test settings are not debug.)"""
+        from .base import PASSWORD, make_user
+        make_user("alice")
+        raw = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+        response = APIClient().get(reverse("conversation-list"),
+                                   HTTP_AUTHORIZATION=f"Basic {raw}")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response["WWW-Authenticate"], 'Bearer realm="api"')
