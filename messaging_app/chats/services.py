@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 
 from .realtime import events
 from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
@@ -202,22 +202,27 @@ def delete_conversation(conversation: Conversation) -> None:
         conversation.delete()
 
 
-def add_participants(conversation: Conversation, users, *, by=None) -> Conversation:
+class DirectConversationClosed(PermissionDenied):
+    """Someone new for a direct conversation: it stays between its two people."""
+
+    default_code = "direct_conversation"
+    default_detail = ("A direct conversation stays between its two people: start a new "
+                      "group with them and whoever you want to add (POST /api/conversations/).")
+
+
+def add_participants(conversation: Conversation, users) -> Conversation:
     """Add users to a conversation.
 
-    A direct conversation that gains someone new becomes a group owned by
-    by, the member who added them (without by: its longest-standing member,
-    see ``Conversation.owner_among``).
+    A direct conversation stays between its two people: anyone new is
+    refused (``DirectConversationClosed``, 403 ``direct_conversation``), so
+    that neither can show the other's private history to a third person.
     """
     with transaction.atomic():
         members = set(conversation.participants.values_list("pk", flat=True))
-        fields = ["last_activity_at"]
         if conversation.direct_key and any(user.pk not in members for user in users):
-            conversation.direct_key = None
-            conversation.owner = by
-            fields += ["direct_key", "owner"]
+            raise DirectConversationClosed()
         conversation.last_activity_at = timezone.now()
-        conversation.save(update_fields=fields)
+        conversation.save(update_fields=["last_activity_at"])
         # chats.signals gives a group without an owner one, and announces the change.
         conversation.participants.add(*users)
     if conversation.owner_id is None and conversation.direct_key is None:

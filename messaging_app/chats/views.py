@@ -128,8 +128,7 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ParticipantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.add_participants(conversation, serializer.validated_data["participants"],
-                                  by=request.user)
+        services.add_participants(conversation, serializer.validated_data["participants"])
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
     @action(detail=True, methods=["delete"],
