@@ -28,7 +28,7 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
                           ReadSerializer, UserRegistrationSerializer, UserSerializer,
                           WebSocketTicketRequestSerializer)
-from .http.throttles import SendThrottle
+from .http.throttles import ConversationCreateThrottle, SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -84,6 +84,9 @@ class ConversationViewSet(viewsets.ModelViewSet):
     search_fields = ["title"]
     ordering_fields = ["last_activity_at", "created_at"]
     ordering = list(ACTIVITY_ORDERING)
+
+    def get_throttles(self):
+        return super().get_throttles() + [ConversationCreateThrottle()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -29,7 +29,8 @@ file fills in those the environment does not set):
 - ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
   that its user is active with the same password.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
-  ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
+  ``DJANGO_THROTTLE_SEND`` / ``DJANGO_THROTTLE_CONVERSATION``: DRF rates such
+  as ``100/min`` (conversation: conversations one user creates).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
@@ -346,6 +347,7 @@ THROTTLE_RATES = {
     "anon": _rate("anon", "60/min"),
     "user": _rate("user", "1200/min"),
     "send": _rate("send", "120/min"),
+    "conversation": _rate("conversation", "30/hour"),
 }
 
 REST_FRAMEWORK = {
