@@ -5,10 +5,24 @@ there is no ``id`` attribute anywhere, so code uses ``.pk``.
 """
 import uuid
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from .accounts.usernames import username_key
+
+USERNAME_TAKEN = "A user with that username, or one that looks the same, already exists."
+
+
+class AccountManager(UserManager):
+    """Django's UserManager; ``bulk_create`` fills ``username_key`` too."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for user in objs:
+            user.username_key = username_key(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class User(AbstractUser):
@@ -32,6 +46,12 @@ class User(AbstractUser):
     phone_number = models.CharField(max_length=32, null=True, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The username after NFKC, case folding and TR39's confusables skeleton
+    # (chats.accounts.usernames), kept by save(): unique, so that no two
+    # accounts have usernames that look alike.
+    username_key = models.TextField(unique=True, editable=False)
+
+    objects = AccountManager()
 
     REQUIRED_FIELDS = ["email", "first_name", "last_name"]
 
@@ -44,6 +64,24 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self):
+        """Refuse a username that looks like another account's (forms: the admin)."""
+        super().clean()
+        key = username_key(self.username or "")
+        if User.objects.filter(username_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"username": USERNAME_TAKEN}, code="unique")
+
+    def validate_unique(self, exclude=None):
+        # clean() checks username_key, with a message naming the username.
+        super().validate_unique(exclude={*(exclude or ()), "username_key"})
+
+    def save(self, *args, **kwargs):
+        self.username_key = username_key(self.username or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 # The order of a conversation's history, oldest first: every history query,

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
-from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
+from .accounts.usernames import username_key
+from .models import NEWEST_FIRST, USERNAME_TAKEN, Conversation, Message, MessageEdit, User
 from .payloads import datetime_or_none, message_payload, public_user, user_id_or_none
 from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in
 from .text import is_blank
@@ -32,9 +33,9 @@ def conflict(data: dict, exclude_pk=None) -> serializers.ValidationError:
     username and email another account now holds."""
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
     errors = {}
-    if "username" in data and others.filter(username=data["username"]).exists():
-        errors["username"] = [serializers.ErrorDetail(
-            "A user with that username already exists.", code="unique")]
+    if "username" in data and others.filter(
+            username_key=username_key(data["username"])).exists():
+        errors["username"] = [serializers.ErrorDetail(USERNAME_TAKEN, code="unique")]
     if "email" in data and others.filter(email__iexact=data["email"]).exists():
         errors["email"] = [serializers.ErrorDetail(EMAIL_TAKEN, code="unique")]
     return serializers.ValidationError(errors or {"non_field_errors": [serializers.ErrorDetail(
@@ -104,6 +105,12 @@ class UserRegistrationSerializer(serializers.ModelSerializer):
     def validate_email(self, value: str) -> str:
         if User.objects.filter(email__iexact=value).exists():
             raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
+        return value
+
+    def validate_username(self, value: str) -> str:
+        """Unique after NFKC, case folding and the confusables skeleton."""
+        if User.objects.filter(username_key=username_key(value)).exists():
+            raise serializers.ValidationError(USERNAME_TAKEN, code="unique")
         return value
 
     def validate(self, attrs):
