@@ -7,10 +7,24 @@ import hashlib
 import unicodedata
 import uuid
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from .accounts.usernames import username_key
+
+USERNAME_TAKEN = "A user with that username, or one that looks the same, already exists."
+
+
+class AccountManager(UserManager):
+    """Django's UserManager; ``bulk_create`` fills ``username_key`` too."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for user in objs:
+            user.username_key = username_key(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class User(AbstractUser):
@@ -34,6 +48,12 @@ class User(AbstractUser):
     phone_number = models.CharField(max_length=32, null=True, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The username after NFKC, case folding and TR39's confusables skeleton
+    # (chats.accounts.usernames), kept by save(): unique, so that no two
+    # accounts have usernames that look alike.
+    username_key = models.TextField(unique=True, editable=False)
+
+    objects = AccountManager()
 
     REQUIRED_FIELDS = ["email", "first_name", "last_name"]
 
@@ -46,6 +66,24 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self):
+        """Refuse a username that looks like another account's (forms: the admin)."""
+        super().clean()
+        key = username_key(self.username or "")
+        if User.objects.filter(username_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"username": USERNAME_TAKEN}, code="unique")
+
+    def validate_unique(self, exclude=None):
+        # clean() checks username_key, with a message naming the username.
+        super().validate_unique(exclude={*(exclude or ()), "username_key"})
+
+    def save(self, *args, **kwargs):
+        self.username_key = username_key(self.username or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 # The answer to an unknown conversation id, wherever it is met.
@@ -172,19 +210,38 @@ class MessageQuerySet(models.QuerySet):
             return super().bulk_create(objs, *args, **kwargs)
 
 
-# Characters drawn as nothing that are neither whitespace nor format
-# controls: a combining mark, Hangul fillers, the blank Braille pattern.
-INVISIBLE = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
-# Whitespace and the categories of invisible controls: format (zero-width
-# space and joiners, the byte-order mark, the word joiner, the soft hyphen),
-# control, and the separators.
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt,
+# Unicode 15.1; Python's unicodedata does not expose it): code points a
+# renderer draws as nothing when it does not support them.  Among them the
+# soft hyphen, zero-width space and joiners, bidi marks, embeddings and
+# isolates, variation selectors (U+FE00..FE0F, U+E0100..E01EF), Hangul
+# fillers, tag characters (U+E0000..E007F) and the reserved blocks kept for
+# future ones.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+# Drawn as nothing but not default-ignorable: the blank Braille pattern.
+INVISIBLE = frozenset("\u2800")
+# Whitespace and the categories of invisible controls: format, control, and
+# the separators.
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 
 
+def is_default_ignorable(ch: str) -> bool:
+    """True when the character ch has Unicode's Default_Ignorable_Code_Point property."""
+    point = ord(ch)
+    return any(low <= point <= high for low, high in DEFAULT_IGNORABLE)
+
+
 def is_blank(text: str) -> bool:
-    """True when text (str) has no character a reader would see: a message
-    body must have one."""
-    return all(ch.isspace() or ch in INVISIBLE
+    """True when text (str) has no character a reader would see: only
+    whitespace, controls, format characters and default-ignorable code points.
+    A message body must have one visible character."""
+    return all(ch.isspace() or ch in INVISIBLE or is_default_ignorable(ch)
                or unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
 
 

@@ -146,6 +146,8 @@ class MessageCursorPagination(BasePagination):
     def decode(self, token: str):
         """Return (direction, sent_at, message_id) from a cursor token."""
         try:
+            if len(token) > 4096:  # a real token is about 120 characters
+                raise ValueError(len(token))
             padded = token + "=" * (-len(token) % 4)
             direction, sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded))
             when = parse_datetime(sent_at)
@@ -154,7 +156,8 @@ class MessageCursorPagination(BasePagination):
             # In UTC before it reaches SQL: PostgreSQL refuses offsets beyond
             # 15:59, and 9999-12-31 at -23:59 is past the last date there is.
             return direction, when.astimezone(UTC), uuid.UUID(message_id)
-        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError,
+                RecursionError):  # json.loads on deeply nested brackets
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
 
     def anchor(self, queryset, request):

@@ -91,8 +91,11 @@ conversation_schema = extend_schema_view(
         summary="Delete a conversation and its messages",
         description="The owner only (403 `not_owner` for other participants); in a direct "
                     "conversation, which has no owner, either person (it goes for both)."),
-    add_participants=extend_schema(summary="Add participants", request=ParticipantsSerializer,
-                                   responses=ConversationSerializer),
+    add_participants=extend_schema(
+        summary="Add participants", request=ParticipantsSerializer,
+        description="A direct conversation stays between its two people: adding anyone "
+                    "else is 403 `direct_conversation` (start a new group with them instead).",
+        responses=ConversationSerializer),
     remove_participant=extend_schema(
         summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,
         parameters=[PARTICIPANT_ID], responses={204: OpenApiResponse(description="Removed")}),

@@ -23,7 +23,7 @@ from django.db.models import F, Subquery, UUIDField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 
 from .models import (NO_CONVERSATION, Conversation, IdempotencyKey, Message, MessageEdit,
                      ReadMarker, WebSocketTicket)
@@ -248,22 +248,28 @@ def delete_conversation(conversation: Conversation) -> None:
         conversation.delete()
 
 
-def add_participants(conversation: Conversation, users, *, by=None) -> Conversation:
+class DirectConversationClosed(PermissionDenied):
+    """Someone new for a direct conversation: it stays between its two people."""
+
+    default_code = "direct_conversation"
+    default_detail = ("A direct conversation stays between its two people: start a new "
+                      "group with them and whoever you want to add (POST /api/conversations/).")
+
+
+def add_participants(conversation: Conversation, users) -> Conversation:
     """Add users to a conversation; the members and the newcomers are told.
 
-    A direct conversation that gains someone new becomes a group owned by
-    by, the member who added them (without by: ``settle_owner`` decides).
+    A direct conversation stays between its two people: anyone new is
+    refused (``DirectConversationClosed``, 403 ``direct_conversation``), so
+    that neither can show the other's private history to a third person.
     """
     with _service_write(), transaction.atomic():
         members = set(conversation.participants.values_list("pk", flat=True))
         added = [user.pk for user in users if user.pk not in members]
-        fields = ["last_activity_at"]
         if conversation.direct_key and added:
-            conversation.direct_key = None
-            conversation.owner = by
-            fields += ["direct_key", "owner"]
+            raise DirectConversationClosed()
         conversation.last_activity_at = timezone.now()
-        conversation.save(update_fields=fields)
+        conversation.save(update_fields=["last_activity_at"])
         conversation.participants.add(*users)
         if added:
             conversation.owner_id = members_changed(conversation.pk, added=added)

@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import queries, services
-from .filters import MessageFilter
+from .filters import BoundedSearchFilter, MessageFilter
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
 from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
 from .permissions import (IsOwnerOfConversation, IsParticipantOfConversation,
@@ -32,7 +32,7 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
                           WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
 from .http.exceptions import error_body
-from .http.throttles import SendThrottle
+from .http.throttles import ConversationCreateThrottle, SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -45,7 +45,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
     queryset = queries.public_users().filter(is_active=True)
     serializer_class = UserSerializer
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["username", "first_name", "last_name"]
     ordering_fields = ["username", "created_at"]
     ordering = ["username"]
@@ -84,10 +84,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
                           IsOwnerOfConversation]
     pagination_class = ConversationPagination
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["title"]
     ordering_fields = ["last_activity_at", "created_at"]
     ordering = list(ACTIVITY_ORDERING)
+
+    def get_throttles(self):
+        return super().get_throttles() + [ConversationCreateThrottle()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -132,8 +135,7 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ParticipantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.add_participants(conversation, serializer.validated_data["participants"],
-                                  by=request.user)
+        services.add_participants(conversation, serializer.validated_data["participants"])
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
     @action(detail=True, methods=["delete"],
@@ -179,7 +181,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
     pagination_class = MessagePagination
     filterset_class = MessageFilter
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["message_body"]
     ordering_fields = ["sent_at"]
     ordering = list(MESSAGE_ORDERING)

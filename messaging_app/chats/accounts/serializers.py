@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from ..models import User
+from ..models import USERNAME_TAKEN, User
 from ..payloads import public_user
 from ..queries import PUBLIC_USER_FIELDS
+from .usernames import username_key
 
 EMAIL_TAKEN = "A user with this email already exists."
 
@@ -27,9 +28,9 @@ def conflict(data: dict, exclude_pk=None) -> serializers.ValidationError:
     username and email another account now holds."""
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
     errors = {}
-    if "username" in data and others.filter(username=data["username"]).exists():
-        errors["username"] = [serializers.ErrorDetail(
-            "A user with that username already exists.", code="unique")]
+    if "username" in data and others.filter(
+            username_key=username_key(data["username"])).exists():
+        errors["username"] = [serializers.ErrorDetail(USERNAME_TAKEN, code="unique")]
     if "email" in data and others.filter(email__iexact=data["email"]).exists():
         errors["email"] = [serializers.ErrorDetail(EMAIL_TAKEN, code="unique")]
     return serializers.ValidationError(errors or {"non_field_errors": [serializers.ErrorDetail(
@@ -100,6 +101,12 @@ class UserRegistrationSerializer(serializers.ModelSerializer):
     def validate_email(self, value: str) -> str:
         if User.objects.filter(email__iexact=value).exists():
             raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
+        return value
+
+    def validate_username(self, value: str) -> str:
+        """Unique after NFKC, case folding and the confusables skeleton."""
+        if User.objects.filter(username_key=username_key(value)).exists():
+            raise serializers.ValidationError(USERNAME_TAKEN, code="unique")
         return value
 
     def validate(self, attrs):

@@ -39,7 +39,7 @@ def exception_handler(exc, context):
     """Format DRF's response for exc as ``{"detail", "code"[, "errors"]}``."""
     if (isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated))
             and locked_out(context.get("request"))):
-        exc = LoginLocked()
+        exc = LoginLocked(context.get("request"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

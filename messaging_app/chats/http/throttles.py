@@ -55,3 +55,15 @@ class SendThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
         if getattr(view, "action", None) != "create":
             return True
         return super().allow_request(request, view)
+
+
+class ConversationCreateThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
+    """Conversations one user creates (scope ``conversation``, e.g. 30/hour):
+    only on create, so that nobody fills others' lists with unsolicited groups."""
+
+    scope = "conversation"
+
+    def allow_request(self, request, view):
+        if getattr(view, "action", None) != "create":
+            return True
+        return super().allow_request(request, view)

@@ -63,8 +63,8 @@ class HangingPort:
 class Server:
     """``uvicorn messaging_app.asgi:application`` on a free port of 127.0.0.1."""
 
-    def __init__(self, redis_url=None, env=None):
-        self.port = free_port()
+    def __init__(self, redis_url=None, env=None, port=None):
+        self.port = port or free_port()
         self.log = ""
         extra = env or {}
         env = {**os.environ,

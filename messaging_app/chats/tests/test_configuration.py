@@ -76,9 +76,12 @@ class StartupRefusalTests(SimpleTestCase):
     def test_no_allowed_hosts_outside_debug_is_refused(self):
         self.assertRefused(run_django(DJANGO_SECRET_KEY=STRONG_KEY), "DJANGO_ALLOWED_HOSTS")
 
-    def test_the_fixed_debug_key_serves_loopback_only(self):
-        self.assertIn("started", run_django(DJANGO_DEBUG="1").stdout)
+    def test_the_debug_key_serves_loopback_only(self):
+        key_file = os.path.join(tempfile.mkdtemp(), ".secret_key")
+        self.addCleanup(os.unlink, key_file)
         self.assertIn("started", run_django(DJANGO_DEBUG="1",
+                                            DJANGO_SECRET_KEY_FILE=key_file).stdout)
+        self.assertIn("started", run_django(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=key_file,
                                             DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1").stdout)
         self.assertRefused(run_django(DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="chat.example.com"),
                            "DJANGO_SECRET_KEY")
@@ -124,6 +127,8 @@ class EnvExampleTests(SimpleTestCase):
         read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_text))
         read |= {f"DJANGO_THROTTLE_{name.upper()}"
                  for name in re.findall(r'rate_from_env\("(\w+)"', settings_text)}
+        read |= {f"DJANGO_LOGIN_{name}"
+                 for name in re.findall(r'_login_limit\("(\w+)"', settings_text)}
         read |= {"DATABASE_URL"}  # read by dj_database_url.config()
         read.discard("DJANGO_ENV_FILE")  # names the file itself; explained in its header
         listed = set(re.findall(r"^([A-Z_]+)=", (MODULE_DIR / ".env.example").read_text(),

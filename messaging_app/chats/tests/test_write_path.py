@@ -67,7 +67,7 @@ class ServicesPublishTests(TestCase):
     def test_membership_changes_settle_the_owner_and_tell_the_users(self):
         listener = Listener(conversation_group(self.conversation.pk), user_group(self.carol.pk))
         with self.captureOnCommitCallbacks(execute=True):
-            services.add_participants(self.conversation, [self.carol], by=self.alice)
+            services.add_participants(self.conversation, [self.carol])
         self.assertEqual(self.events(listener), ["conversation.updated", "chat.membership"])
         with self.captureOnCommitCallbacks(execute=True):
             services.remove_participant(self.conversation, self.alice)

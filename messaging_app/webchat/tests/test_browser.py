@@ -498,6 +498,31 @@ class AccountAndGroupTests(BrowserTestCase):
         self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
                          ["alice", "bob"])
 
+    def test_choosing_someone_in_a_direct_conversation_starts_a_new_group(self):
+        from chats import services
+        direct, _ = services.create_conversation(creator=self.alice,
+                                                 users=[self.alice, self.bob])
+        alice = self.browser("alice")
+        alice.sign_in("alice", PASSWORD)
+        alice.open_conversation(direct.pk)
+        alice.find("#manage").click()
+        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
+                                  ".textContent;"), "New group with these people and\u2026")
+        alice.find("#details-search").send_keys("eve")
+        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
+                         "people to choose")
+        alice.find("#details-results button.person").click()
+        alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
+                         "the new group")
+        group = Conversation.objects.get(participants=self.eve)
+        self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
+                         ["alice", "bob", "eve"])
+        alice.wait_until(lambda d: f"/c/{group.pk}/" in alice.driver.current_url,
+                         "the page to show the new group")
+        alice.wait_conversation()
+        self.assertEqual(sorted(direct.participants.values_list("username", flat=True)),
+                         ["alice", "bob"])
+
     def test_phone_width_shows_one_pane_and_works_by_keyboard(self):
         make_message(self.conversation, self.bob, "hello from Bob")
         phone = self.browser("phone", width=390, height=844)
