@@ -12,10 +12,15 @@ PORT ?= 8000
 PLAIN_MODULES := python-generators-0x00 python-decorators-0x01 0x03-unittests_and_integrations
 MODULES := $(PLAIN_MODULES) messaging_app
 
-.PHONY: setup test run bench lint clean
+.PHONY: setup lock test run bench lint clean
 
 setup:
 	@PYTHON=$(PYTHON) bash .ci/setup-venv
+
+# Rewrite the lock files (requirements-dev.lock, messaging_app/requirements.lock)
+# after a requirements file changed; commit them with it.
+lock:
+	@PYTHON=$(PYTHON) bash .ci/lock
 
 test: setup
 	@$(PY) .ci/run_tests.py $(TEST_ARGS)
