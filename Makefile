@@ -12,7 +12,7 @@ PORT ?= 8000
 PLAIN_MODULES := python-generators-0x00 python-decorators-0x01 0x03-unittests_and_integrations
 MODULES := $(PLAIN_MODULES) messaging_app
 
-.PHONY: setup lock test run bench lint clean
+.PHONY: setup lock test run bench lint clean deploy-up deploy-down
 
 setup:
 	@PYTHON=$(PYTHON) bash .ci/setup-venv
@@ -33,6 +33,16 @@ run: setup
 	@echo "Messaging API: http://$(HOST):$(PORT)/api/  (docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo
 	cd messaging_app && DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ../$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production topology on this machine (messaging_app/deploy/local.py):
+# nginx with a self-signed certificate on https://localhost:8443/, one uvicorn
+# worker per core, PostgreSQL, Redis, the periodic jobs.  DEPLOY_* variables
+# change ports, database and folder (.deploy/).
+deploy-up: setup
+	@$(PY) messaging_app/deploy/local.py up
+
+deploy-down:
+	@$(PY) messaging_app/deploy/local.py down
 
 # Every module's bench/bench_*.py, run from inside the module folder.
 bench: setup
