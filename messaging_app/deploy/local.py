@@ -6,8 +6,9 @@ of N uvicorn workers (``deploy/serve``, one per core) on the machine's
 PostgreSQL and Redis; a scheduler runs the two periodic jobs.  It is what the
 systemd units in ``deploy/systemd/`` set up on a server, with this script in
 systemd's place: each worker is restarted a second after it dies, whatever
-killed it (``Restart=always``), and the jobs run at start and then hourly
-(``purge_expired``) and daily (``flushexpiredtokens``) as the timers say.
+killed it (``Restart=always``), and ``deploy/scheduler.py`` runs the jobs at start and
+then hourly (``purge_expired``) and daily (``flushexpiredtokens``), as the
+timers do.
 
 Everything it writes lives in ``DEPLOY_DIR`` (default ``.deploy/`` at the
 repository's root, git-ignored): certificate, secret key, settings (``env``),
@@ -259,7 +260,7 @@ def up(config: Config) -> None:
         f"{config.static_root}")
     for port in config.worker_ports:
         start_detached(config, f"web-{port}", "supervise", str(port))
-    start_detached(config, "scheduler", "schedule")
+    start_detached(config, "scheduler", "schedule")  # deploy/scheduler.py
     main = render_nginx(config)
     run(["nginx", "-t", "-q", "-p", str(config.dir), "-c", str(main)])
     if not alive(config.pidfile("nginx")):
@@ -332,25 +333,6 @@ def supervise(config: Config, port: int) -> None:
     worker_pid.unlink(missing_ok=True)
 
 
-JOBS = (("purge_expired", 3600), ("flushexpiredtokens", 86400))
-
-
-def schedule(config: Config) -> None:
-    """Run each job at start and then every period (the systemd timers' calendar)."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    due = {name: 0.0 for name, _ in JOBS}
-    while True:
-        now = time.monotonic()
-        for name, period in JOBS:
-            if now >= due[name]:
-                result = subprocess.run([PYTHON, "manage.py", name], cwd=MODULE,
-                                        capture_output=True, text=True)
-                print(f"deploy: {name} exited {result.returncode}: "
-                      f"{(result.stdout + result.stderr).strip()}", flush=True)
-                due[name] = now + period
-        time.sleep(max(1.0, min(due.values()) - time.monotonic()))
-
-
 def main() -> None:
     config = Config()
     command = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -363,7 +345,7 @@ def main() -> None:
     elif command == "supervise":
         supervise(config, int(sys.argv[2]))
     elif command == "schedule":
-        schedule(config)
+        os.execv(PYTHON, [PYTHON, str(DEPLOY / "scheduler.py")])
     else:
         sys.exit(__doc__)
 
