@@ -178,6 +178,12 @@ def render_nginx(config: Config) -> Path:
     site.write_text(template)
     temp = config.dir / "nginx-temp"
     temp.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        # nginx's workers run as nobody when started by root; bodies and
+        # responses too large for memory are buffered here.
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        os.chown(temp, nobody.pw_uid, nobody.pw_gid)
     main = config.dir / "nginx.conf"
     # What /etc/nginx/nginx.conf says on a host, with this folder for every
     # file nginx writes, so that it runs beside the machine's own nginx.
