@@ -16,6 +16,8 @@ SIGKILL mid-traffic while clients reconnect and resume with nothing lost;
 1,000 slowloris connections while normal requests still answer within 1 s.
 """
 import asyncio
+import contextlib
+import io
 import json
 import os
 import signal
@@ -330,7 +332,8 @@ class DeployFilesTests(SimpleTestCase):
                 else:
                     os.environ["DEPLOY_DIR"] = saved
             config.dir.mkdir(exist_ok=True)
-            local.make_certificate(config)
+            with contextlib.redirect_stdout(io.StringIO()):
+                local.make_certificate(config)
             main = local.render_nginx(config)
             site = (config.dir / "messaging.conf").read_text()
             self.assertNotIn("${", site)
