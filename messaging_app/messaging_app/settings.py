@@ -28,7 +28,8 @@ file fills in those the environment does not set):
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored);
   with one or more, the proxy's ``X-Request-ID`` names the request in the log.
 - ``DJANGO_LOG_LEVEL`` / ``DJANGO_LOG_FORMAT``: the root log level (default
-  WARNING; each request's access line is INFO) and ``text`` or ``json`` lines.
+  WARNING; each request's access line is INFO) and ``text`` or ``json`` lines;
+  ``DJANGO_ACCESS_LOG=0`` leaves the access lines out.
 """
 import importlib.util
 import os
@@ -383,6 +384,7 @@ SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD", "0") == "1"
 # which carries the request id).
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower() or "text"
+ACCESS_LOG = os.environ.get("DJANGO_ACCESS_LOG", "1") != "0"
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(
         f"DJANGO_LOG_FORMAT is {LOG_FORMAT!r}: use text (the default) or json")
@@ -409,8 +411,9 @@ LOGGING = {
                 "axes": {"level": "ERROR" if TESTING else "WARNING"},
                 # Oversize bodies and bad hosts (also on purpose in tests).
                 "django.security": {"level": "CRITICAL" if TESTING else "WARNING"},
-                # One access line per request: method, path, status, milliseconds.
-                "chats.request": {"level": "WARNING" if TESTING else "INFO"},
+                # One access line per request: method, path, status, milliseconds
+                # (DJANGO_ACCESS_LOG=0: none).
+                "chats.request": {"level": "INFO" if ACCESS_LOG and not TESTING else "WARNING"},
                 # runserver (daphne) would log each request a second time.
                 "django.channels.server": {"level": "WARNING"},
                 "uvicorn": {"handlers": []},

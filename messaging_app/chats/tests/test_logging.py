@@ -27,7 +27,7 @@ PROXY_ID = "edge-" + uuid.uuid4().hex[:12]
 @tag("slow")
 class ServerLogTests(TransactionTestCase):
     def serve(self, **env) -> Server:
-        server = Server(env={"DJANGO_NUM_PROXIES": "1", **env})
+        server = Server(env={"DJANGO_NUM_PROXIES": "1", "DJANGO_ACCESS_LOG": "1", **env})
         self.addCleanup(server.stop)
         return server
 
