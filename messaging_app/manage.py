@@ -11,8 +11,17 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE",
                           "messaging_app.test_settings" if testing else "messaging_app.settings")
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except OperationalError as error:
+        from messaging_app.missing_database import fix_for
+
+        message = fix_for(error)
+        if not message:
+            raise
+        sys.exit(message)
 
 
 if __name__ == "__main__":

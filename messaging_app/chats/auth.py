@@ -58,13 +58,15 @@ class ChatTokenRefreshSerializer(TokenRefreshSerializer):
                                        "no_active_account") from None
 
 
+@extend_schema_view(post=extend_schema(summary="Refresh an access token"))
 class TokenRefreshView(BaseTokenRefreshView):
     """``POST /api/token/refresh/``: a new access token (and, rotated, refresh token)."""
 
     serializer_class = ChatTokenRefreshSerializer
 
 
-@extend_schema_view(post=extend_schema(auth=[], responses={200: TokenPairSerializer}))
+@extend_schema_view(post=extend_schema(summary="Sign in: get an access/refresh pair", auth=[],
+                                       responses={200: TokenPairSerializer}))
 class ChatTokenObtainPairView(TokenObtainPairView):
     """``POST /api/token/``: obtain an access/refresh pair."""
 
@@ -88,7 +90,8 @@ class LogoutView(generics.GenericAPIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
-    @extend_schema(auth=[], responses={204: OpenApiResponse(description="Revoked")})
+    @extend_schema(summary="Sign out: revoke a refresh token", auth=[],
+                   responses={204: OpenApiResponse(description="Revoked")})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

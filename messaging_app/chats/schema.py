@@ -83,9 +83,10 @@ conversation_schema = extend_schema_view(
         request=ConversationCreateSerializer,
         responses={201: ConversationSerializer, 200: ConversationSerializer}),
     retrieve=extend_schema(summary="A conversation with its newest messages"),
-    update=extend_schema(request=ConversationUpdateSerializer,
+    update=extend_schema(summary="Rename a conversation", request=ConversationUpdateSerializer,
                          responses=ConversationSerializer),
-    partial_update=extend_schema(request=ConversationUpdateSerializer,
+    partial_update=extend_schema(summary="Rename a conversation",
+                                 request=ConversationUpdateSerializer,
                                  responses=ConversationSerializer),
     destroy=extend_schema(
         summary="Delete a conversation and its messages",
@@ -112,6 +113,7 @@ conversation_schema = extend_schema_view(
 
 message_schema = extend_schema_view(
     list=extend_schema(summary="Messages in your conversations"),
+    retrieve=extend_schema(summary="One message"),
     create=extend_schema(summary="Send a message (conversation in the body)",
                          parameters=[IDEMPOTENCY_KEY]),
     update=extend_schema(summary="Edit your message", request=ConversationMessageSerializer,
@@ -128,7 +130,7 @@ conversation_message_schema = extend_schema_view(
     list=extend_schema(summary="A conversation's messages",
                        parameters=[CONVERSATION_PK, *CURSOR_PARAMETERS]),
     create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK, IDEMPOTENCY_KEY]),
-    retrieve=extend_schema(parameters=[CONVERSATION_PK]),
+    retrieve=extend_schema(summary="One message", parameters=[CONVERSATION_PK]),
     update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),

@@ -32,7 +32,11 @@ file fills in those the environment does not set):
   ``DJANGO_THROTTLE_SEND`` / ``DJANGO_THROTTLE_CONVERSATION``: DRF rates such
   as ``100/min`` (conversation: conversations one user creates).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
-  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
+  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored);
+  with one or more, the proxy's ``X-Request-ID`` names the request in the log.
+- ``DJANGO_LOG_LEVEL`` / ``DJANGO_LOG_FORMAT``: the root log level (default
+  WARNING; each request's access line is INFO) and ``text`` or ``json`` lines;
+  ``DJANGO_ACCESS_LOG=0`` leaves the access lines out.
 """
 import os
 import secrets
@@ -153,6 +157,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id (X-Request-ID).
+    "chats.http.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the chat page, admin, Swagger UI) before anything else runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -419,22 +425,52 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_O
                         .split(",") if o.strip()]
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SSL_REDIRECT", "0") == "1"
 # A load balancer's health probe may come over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
 SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD", "0") == "1"
 
+# Log lines: time, level, logger, the request's id (chats.http.request_id;
+# "-" outside a request), message; DJANGO_LOG_FORMAT=json writes one JSON
+# object a line instead (python-json-logger), for a log collector.  One
+# handler, on the root logger: every logger propagates to it and none has
+# its own, so no line is written twice (uvicorn's loggers included: their
+# own handlers are replaced; its access line gives way to chats.request's,
+# which carries the request id).
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower() or "text"
+ACCESS_LOG = os.environ.get("DJANGO_ACCESS_LOG", "1") != "0"
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT is {LOG_FORMAT!r}: use text (the default) or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-    "loggers": {"django.request": {"level": "WARNING"},
+    "filters": {"request_id": {"()": "chats.http.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"levelname": "level", "name": "logger"},
+                 "timestamp": "time"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own defaults give "django" and "django.server" handlers of their own.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL},
+                "django.server": {"handlers": [], "propagate": True},
+                "django.request": {"level": "WARNING"},
                 # axes logs each failed login (a security log).
                 "axes": {"level": "WARNING"},
                 # Oversize bodies and bad hosts.
                 "django.security": {"level": "WARNING"},
-                # runserver (daphne) logs each request here; once is enough.
-                "django.channels.server": {"handlers": ["console"], "level": "INFO",
-                                           "propagate": False}},
+                # One access line per request: method, path, status, milliseconds
+                # (DJANGO_ACCESS_LOG=0: none).
+                "chats.request": {"level": "INFO" if ACCESS_LOG else "WARNING"},
+                # runserver (daphne) would log each request a second time.
+                "django.channels.server": {"level": "WARNING"},
+                "uvicorn": {"handlers": []},
+                "uvicorn.error": {"handlers": []},
+                "uvicorn.access": {"handlers": [], "propagate": False}},
 }

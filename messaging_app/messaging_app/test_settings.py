@@ -42,3 +42,4 @@ LOGGING = copy.deepcopy(LOGGING)
 LOGGING["loggers"]["django.request"]["level"] = "ERROR"
 LOGGING["loggers"]["axes"]["level"] = "ERROR"  # each failed login (many, on purpose)
 LOGGING["loggers"]["django.security"]["level"] = "CRITICAL"  # oversize bodies, bad hosts
+LOGGING["loggers"]["chats.request"]["level"] = "WARNING"  # no access line per test request

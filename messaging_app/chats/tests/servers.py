@@ -75,6 +75,8 @@ class Server:
                "DJANGO_CONN_MAX_AGE": "0",
                "DJANGO_DEBUG": "0",
                "DJANGO_SECURE_COOKIES": "0",
+               # stderr is read when the server stops: no line per request filling the pipe.
+               "DJANGO_ACCESS_LOG": "0",
                **{f"DJANGO_THROTTLE_{k}": "off" for k in ("ANON", "USER", "SEND")}}
         env.pop("REDIS_URL", None)
         if redis_url:

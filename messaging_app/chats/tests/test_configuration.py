@@ -117,7 +117,7 @@ class DeploySettingsTests(SimpleTestCase):
         result = run_django(code, **PRODUCTION)
         self.assertEqual(result.stdout.strip(),
                          "('HTTP_X_FORWARDED_PROTO', 'https') ['https://chat.example.com'] "
-                         "31536000 True ['^healthz$']", result.stderr)
+                         "31536000 True ['^healthz$', '^readyz$']", result.stderr)
 
 
 class EnvExampleTests(SimpleTestCase):
