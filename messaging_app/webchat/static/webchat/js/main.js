@@ -22,8 +22,8 @@ import { EventSocket } from "./socket.js";
 const CONVERSATION_PATH = /^\/c\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
 const BOOT_RETRY_MS = 3000;
 
-const storage = window.sessionStorage;
-const session = new Session(storage);
+const storage = window.sessionStorage;  // drafts and the outbox, per tab (no tokens)
+const session = new Session();
 const api = new Api(session);
 const conversations = new Conversations();
 
@@ -75,12 +75,8 @@ const detailsDialog = new DetailsDialog({
 
 session.onEnded = (error) => stop(error.message);
 
+/** Resume the session the cookie holds, if any (a new tab, a reload, a restart). */
 async function resume() {
-  if (!session.resumable) {
-    boot.hidden = true;
-    auth.show();
-    return;
-  }
   try {
     await session.refresh();
   } catch (error) {
@@ -129,6 +125,9 @@ async function start() {
   socket = new EventSocket({
     api, positions: () => conversations.positions(),
     onEvent: (event) => live.handle(event), onStatus: (state, detail) => banner.show(state, detail),
+    // Closed for this login (signed out in another tab, password changed,
+    // token expired): a refresh tells whether the session goes on.
+    onRevoked: () => session.recheck().catch(() => {}),
   });
   socket.start();
   outbox.retryAll();
@@ -154,8 +153,9 @@ function stop(message) {
 byId("signout").addEventListener("click", async () => {
   if (outbox) outbox.clear();
   if (drafts) drafts.clear();
-  await session.signOut();
-  stop("You are signed out.");
+  const everywhere = await session.signOut();
+  stop(everywhere ? "You are signed out."
+    : "You are signed out of this tab; the server could not be reached to end the session everywhere.");
 });
 
 // ---- conversation list ------------------------------------------------------
