@@ -79,6 +79,29 @@ def with_read_position(queryset, user):
     return queryset.annotate(my_last_read_seq=read_position(OuterRef("pk"), user))
 
 
+def deleted_after(conversation, seq):
+    """How many deleted messages of conversation lie after seq, as an
+    expression (ids or ``OuterRef``s): they are not unread, having nothing
+    to read.  Reads only the messages after seq (the ``(conversation, seq)`` key)."""
+    return Coalesce(count_of(Message.objects.filter(
+        conversation=conversation, seq__gt=seq, deleted_at__isnull=False)), 0,
+        output_field=BigIntegerField())
+
+
+def with_unread(queryset, user):
+    """``with_read_position`` plus ``my_deleted_unread``: the deleted messages
+    after it (the unread count is ``last_seq`` minus both)."""
+    return with_read_position(queryset, user).annotate(
+        my_deleted_unread=deleted_after(OuterRef("pk"), OuterRef("my_last_read_seq")))
+
+
+def deleted_after_in(conversation_pk, seq: int) -> int:
+    """How many deleted messages of one conversation lie after seq."""
+    return (Conversation.objects.filter(pk=conversation_pk)
+            .annotate(n=deleted_after(OuterRef("pk"), seq)).values_list("n", flat=True)
+            .first() or 0)
+
+
 def read_position_in(conversation_pk, user) -> int:
     """User's read position in one conversation."""
     return (with_read_position(Conversation.objects.filter(pk=conversation_pk), user)
@@ -131,7 +154,7 @@ def conversation_pages(conversations, ordering, user):
     and ``LIST_TOTAL``, how many conversations the whole list holds, so the
     list needs no COUNT query; ``attach_participants`` adds the members.
     """
-    rows = (with_read_position(Conversation.objects.select_related("last_message"), user)
+    rows = (with_unread(Conversation.objects.select_related("last_message"), user)
             .annotate(**{LIST_TOTAL: count_of(conversations)}).order_by(*ordering))
     return DeferredJoinPages(conversations, rows)
 
@@ -140,7 +163,7 @@ def conversation_detail(user):
     """Any conversation (permissions decide who sees it) with its recent messages,
     participants and user's read position."""
     recent = Message.objects.select_related("sender").order_by(*NEWEST_FIRST)[:RECENT_MESSAGES]
-    return with_read_position(
+    return with_unread(
         Conversation.objects.select_related("last_message").prefetch_related(
             Prefetch("messages", queryset=recent, to_attr="recent_messages")), user)
 

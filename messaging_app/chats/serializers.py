@@ -11,7 +11,7 @@ from . import services
 from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
 from .payloads import (datetime_or_none, last_message_payload, message_payload, public_user,
                        user_id_or_none)
-from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in
+from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, deleted_after_in, read_position_in
 from .text import is_blank
 
 
@@ -240,8 +240,11 @@ class ConversationSerializer(serializers.ModelSerializer):
         return obj.my_last_read_seq or 0
 
     def get_unread_count(self, obj) -> int:
-        """Messages after the read position: ``last_seq - last_read_seq``."""
-        return max(0, obj.last_seq - self.get_last_read_seq(obj))
+        """Messages after the read position that are not deleted."""
+        read = self.get_last_read_seq(obj)
+        if not hasattr(obj, "my_deleted_unread"):
+            obj.my_deleted_unread = deleted_after_in(obj.pk, read) if obj.last_seq > read else 0
+        return max(0, obj.last_seq - read - (obj.my_deleted_unread or 0))
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):

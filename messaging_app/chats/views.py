@@ -162,7 +162,9 @@ class ConversationViewSet(viewsets.ModelViewSet):
                                        serializer.validated_data["seq"])
         return Response({"conversation_id": str(conversation.pk),
                          "last_seq": conversation.last_seq, "last_read_seq": last_read,
-                         "unread_count": max(0, conversation.last_seq - last_read)})
+                         "unread_count": max(0, conversation.last_seq - last_read - (
+                             queries.deleted_after_in(conversation.pk, last_read)
+                             if conversation.last_seq > last_read else 0))})
 
     @action(detail=True, methods=["get"])
     def reads(self, request, pk=None):

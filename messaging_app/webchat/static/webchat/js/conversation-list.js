@@ -1,5 +1,6 @@
 // The sidebar: conversations, most recent activity first, each with its name,
-// the last message's preview and time, and an unread badge.  It renders
+// the last message's preview and time, and an unread badge (and bold) when
+// it has unread messages.  It renders
 // whenever the conversations store announces a change.
 
 import { h, byId, say } from "./dom.js";
@@ -59,7 +60,7 @@ export class ConversationList {
           h("span", { "aria-hidden": "true", text: unread > 99 ? "99+" : String(unread) }),
           h("span", { class: "visually-hidden", text: `, ${unread} unread message${unread === 1 ? "" : "s"}` }))
         : null);
-      return h("li", { dataset: { id: c.conversation_id, unread: String(unread) } }, link);
+      return h("li", { class: unread ? "unread" : null, dataset: { id: c.conversation_id, unread: String(unread) } }, link);
     });
     this.list.replaceChildren(...items);
     if (focusedId) this.list.querySelector(`li[data-id="${focusedId}"] a`)?.focus();

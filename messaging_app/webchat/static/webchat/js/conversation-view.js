@@ -17,6 +17,10 @@ import { PendingSends } from "./pending-sends.js";
 import { ReadReceipts } from "./read-receipts.js";
 import { Typing } from "./typing.js";
 
+// Opening with more unread messages than this many pages starts at the
+// oldest page loaded.
+const MAX_PAGES_TO_UNREAD = 5;
+
 export class ConversationView {
   /**
    * me(): the signed-in user; socketSend(frame): sends a WebSocket frame if
@@ -107,7 +111,18 @@ export class ConversationView {
     this.pages.updateStatus();
     this.composer.load();
     this.list.scrollToBottom();
+    if (detail.unread_count > 0) await this.openAtFirstUnread(detail.last_read_seq || 0, generation);
     await this.pages.fill(generation);
+  }
+
+  /** Load older pages up to the first unread (a few at most), mark it and start there. */
+  async openAtFirstUnread(readSeq, generation) {
+    for (let pages = 0; pages < MAX_PAGES_TO_UNREAD && this.list.oldestSeq() > readSeq + 1; pages += 1) {
+      if (!(await this.pages.loadOlder()) || generation !== this.current.generation) break;
+    }
+    if (generation !== this.current.generation) return;
+    const line = this.list.markUnreadAfter(readSeq);
+    if (line) this.list.scrollToNode(line);
   }
 
   /** True when the open conversation's messages are on screen. */

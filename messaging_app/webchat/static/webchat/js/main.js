@@ -15,6 +15,7 @@ import { Drafts } from "./drafts.js";
 import { NetworkError, SessionEnded, describeError } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { NewConversationDialog } from "./new-conversation.js";
+import { Notifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
 import { EventSocket } from "./socket.js";
@@ -49,6 +50,9 @@ const view = new ConversationView({
   api, me: whoAmI,
   socketSend: (frame) => Boolean(socket && socket.send(frame)),
   onReadState: (state) => conversations.applyRead(state.conversation_id, state.last_read_seq),
+});
+const notifications = new Notifications({
+  me: whoAmI, openId: () => view.id, onOpen: (id) => navigate(`/c/${id}/`),
 });
 const newDialog = new NewConversationDialog({
   api, me: whoAmI,
@@ -113,7 +117,9 @@ async function start() {
   });
   live = new LiveEvents({
     api, conversations, view, me: whoAmI, outbox, reloadList: () => loadConversations(),
+    onArrived: (message) => notifications.message(message, conversations.get(message.conversation)),
   });
+  notifications.start();
   view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
   auth.hide();
@@ -185,7 +191,9 @@ function route({ focus = false } = {}) {
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
   document.body.classList.toggle("in-conversation", Boolean(id));
+  notifications.showMute(id);
   if (id) {
+    notifications.clear(id);
     view.open(id).then(() => {
       if (focus && view.id === id && view.shown) view.focusComposer();
     });

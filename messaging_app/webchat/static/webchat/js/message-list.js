@@ -166,6 +166,40 @@ export class MessageList {
     return li;
   }
 
+  /**
+   * The "New messages" line before the first message after seq that is not
+   * mine and not deleted (the first unread); returns it, or null when none
+   * is loaded.
+   */
+  markUnreadAfter(seq) {
+    this.ol.querySelector(".unread-divider")?.remove();
+    const meId = this.me().user_id;
+    let first = null;
+    for (const message of this.messages.values()) {
+      if (message.seq > seq && message.sender.user_id !== meId && !message.deleted_at
+          && (!first || message.seq < first.seq)) first = message;
+    }
+    if (!first) return null;
+    const line = h("li", { class: "unread-divider", role: "separator", "aria-label": "New messages" },
+      h("span", { text: "New messages" }));
+    this.nodes.get(first.message_id).before(line);
+    return line;
+  }
+
+  /** Scroll so that node is near the top of the history. */
+  scrollToNode(node) {
+    const { history } = this;
+    history.scrollTop += node.getBoundingClientRect().top - history.getBoundingClientRect().top - 8;
+    if (!this.nearBottom()) this.showJump();
+  }
+
+  /** The oldest seq loaded (Infinity with none). */
+  oldestSeq() {
+    let oldest = Infinity;
+    for (const message of this.messages.values()) oldest = Math.min(oldest, message.seq);
+    return oldest;
+  }
+
   /** A line in the history that is not a message (joins, leaves, endings). */
   note(text) {
     const li = h("li", { class: "system", text });
