@@ -19,14 +19,15 @@ from django.db.models import BigIntegerField, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework.exceptions import NotFound
 
-from .models import NEWEST_FIRST, Conversation, Message, ReadMarker, User
+from .models import NEWEST_FIRST, Conversation, Mention, Message, ReadMarker, User
 from .pagination import LIST_TOTAL
 from .payloads import public_user_fields
 
 # What other people may see of a user: the columns a response needs.
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
-                  "seq", "deleted_at", *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
+                  "seq", "deleted_at", "mentions",
+                  *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
 # Messages nested in a conversation's detail (the full history is paginated).
 RECENT_MESSAGES = 20
 
@@ -88,11 +89,26 @@ def deleted_after(conversation, seq):
         output_field=BigIntegerField())
 
 
+def unread_mentions(conversation, user, seq):
+    """How many messages of conversation after seq mention user, as an expression."""
+    return Coalesce(count_of(Mention.objects.filter(user=user, conversation=conversation,
+                                                    seq__gt=seq)), 0,
+                    output_field=BigIntegerField())
+
+
 def with_unread(queryset, user):
-    """``with_read_position`` plus ``my_deleted_unread``: the deleted messages
-    after it (the unread count is ``last_seq`` minus both)."""
+    """``with_read_position`` plus ``my_deleted_unread``, the deleted messages
+    after it (the unread count is ``last_seq`` minus both), and
+    ``my_unread_mentions``, the messages after it that mention user."""
     return with_read_position(queryset, user).annotate(
-        my_deleted_unread=deleted_after(OuterRef("pk"), OuterRef("my_last_read_seq")))
+        my_deleted_unread=deleted_after(OuterRef("pk"), OuterRef("my_last_read_seq")),
+        my_unread_mentions=unread_mentions(OuterRef("pk"), user, OuterRef("my_last_read_seq")))
+
+
+def unread_mentions_in(conversation_pk, user, seq: int) -> int:
+    """How many messages of one conversation after seq mention user."""
+    return Mention.objects.filter(user=user, conversation_id=conversation_pk,
+                                  seq__gt=seq).count()
 
 
 def deleted_after_in(conversation_pk, seq: int) -> int:

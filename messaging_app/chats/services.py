@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from .mentions import set_mentions, store_mention_rows
 from .realtime import events
 from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
                      WebSocketTicket)
@@ -52,10 +53,13 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
         # sent_at=None: Message.save stamps it once the seq is allocated.
         message = Message(conversation_id=conversation_id, sender=sender,
                           message_body=body, sent_at=None)
+        set_mentions(message)
         try:
             message.save(force_insert=True)
         except Conversation.DoesNotExist:
             raise NotFound("No conversation has this id.") from None
+        if message.mentions:
+            store_mention_rows(message)
     return message
 
 
@@ -111,7 +115,9 @@ def edit_message(message: Message, body: str) -> Message:
                                    replaced_at=now)
         message.message_body = body
         message.edited_at = now
-        message.save(update_fields=["message_body", "edited_at"])
+        set_mentions(message)
+        message.save(update_fields=["message_body", "edited_at", "mentions"])
+        store_mention_rows(message)
     return message
 
 
@@ -126,7 +132,9 @@ def delete_message(message: Message) -> None:
         MessageEdit.objects.filter(message=message).delete()
         message.message_body = ""
         message.deleted_at = timezone.now()
-        message.save(update_fields=["message_body", "deleted_at"])
+        message.mentions = []
+        message.save(update_fields=["message_body", "deleted_at", "mentions"])
+        store_mention_rows(message)
 
 
 def mark_read(conversation: Conversation, user, seq: int) -> int:
