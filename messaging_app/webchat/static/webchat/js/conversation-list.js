@@ -41,6 +41,7 @@ export class ConversationList {
     const focusedId = document.activeElement?.closest?.("#conversation-list li")?.dataset.id;
     const items = this.conversations.sorted().map((c) => {
       const unread = c.unread_count || 0;
+      const mentions = c.mention_count || 0;
       const link = h("a", {
         class: "conversation-link", href: `/c/${c.conversation_id}/`,
         "aria-current": c.conversation_id === this.activeId ? "page" : null,
@@ -55,12 +56,20 @@ export class ConversationList {
         ? h("time", { class: "when", datetime: c.last_message.sent_at, title: longTime(c.last_message.sent_at), text: listTime(c.last_message.sent_at) })
         : null,
       h("span", { class: "preview", text: this.previewOf(c, meId) }),
-      unread
-        ? h("span", { class: "badge" },
-          h("span", { "aria-hidden": "true", text: unread > 99 ? "99+" : String(unread) }),
-          h("span", { class: "visually-hidden", text: `, ${unread} unread message${unread === 1 ? "" : "s"}` }))
+      unread || mentions
+        ? h("span", { class: "badges" },
+          mentions
+            ? h("span", { class: "badge mention-badge" },
+              h("span", { "aria-hidden": "true", text: `@${mentions}` }),
+              h("span", { class: "visually-hidden", text: `, ${mentions} mention${mentions === 1 ? "" : "s"} of you` }))
+            : null,
+          unread
+            ? h("span", { class: "badge" },
+              h("span", { "aria-hidden": "true", text: unread > 99 ? "99+" : String(unread) }),
+              h("span", { class: "visually-hidden", text: `, ${unread} unread message${unread === 1 ? "" : "s"}` }))
+            : null)
         : null);
-      return h("li", { class: unread ? "unread" : null, dataset: { id: c.conversation_id, unread: String(unread) } }, link);
+      return h("li", { class: unread ? "unread" : null, dataset: { id: c.conversation_id, unread: String(unread), mentions: String(mentions) } }, link);
     });
     this.list.replaceChildren(...items);
     if (focusedId) this.list.querySelector(`li[data-id="${focusedId}"] a`)?.focus();

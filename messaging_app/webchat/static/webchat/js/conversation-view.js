@@ -11,6 +11,7 @@ import { Composer } from "./composer.js";
 import { conversationName, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
 import { MessageActions } from "./message-actions.js";
+import { MentionSuggest } from "./mention-suggest.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
@@ -39,7 +40,7 @@ export class ConversationView {
       members: byId("conversation-members"),
     };
     this.list = new MessageList({
-      me,
+      me, people: () => current.conversation?.participants || [],
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
       onDrawn: (node, old) => this.receipts.track(node, old),
@@ -53,6 +54,7 @@ export class ConversationView {
     this.composer = new Composer({
       current, typing: this.typing, onSend: () => this.list.scrollToBottom(),
     });
+    this.mentions = new MentionSuggest({ current, me });
     this.pending = new PendingSends({
       current, list: this.list, onEditText: (text) => this.composer.append(text),
     });

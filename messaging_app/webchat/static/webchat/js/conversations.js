@@ -19,6 +19,7 @@ function countUnread(c) {
   const after = Math.max(0, c.last_seq - (c.last_read_seq || 0));
   c.deleted_unread = after === 0 ? 0 : Math.min(after, c.deleted_unread || 0);
   c.unread_count = after - c.deleted_unread;
+  c.mention_count = Math.min(c.mention_count || 0, c.unread_count);
 }
 
 /** How many deleted messages the server left out of conversation's unread count. */
@@ -93,6 +94,7 @@ export class Conversations extends EventTarget {
       }
       merged.last_read_seq = Math.max(known.last_read_seq || 0, merged.last_read_seq || 0);
       merged.deleted_unread = Math.max(known.deleted_unread || 0, merged.deleted_unread);
+      if (known.last_seq > conversation.last_seq) merged.mention_count = known.mention_count;
     }
     countUnread(merged);
     this.byId.set(merged.conversation_id, merged);
@@ -144,6 +146,7 @@ export class Conversations extends EventTarget {
     if (kind === "message.deleted" && unreadSeq) c.deleted_unread = (c.deleted_unread || 0) + 1;
     if (kind === "message.created" && message.seq > c.last_seq) {
       if (message.deleted_at && unreadSeq) c.deleted_unread = (c.deleted_unread || 0) + 1;
+      if (unreadSeq && (message.mentions || []).includes(meId)) c.mention_count = (c.mention_count || 0) + 1;
       c.last_seq = message.seq;
       c.last_activity_at = newer(c.last_activity_at, message.sent_at);
       if (message.sender.user_id === meId) c.last_read_seq = Math.max(c.last_read_seq || 0, message.seq);

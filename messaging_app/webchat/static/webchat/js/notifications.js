@@ -1,7 +1,7 @@
 // Browser notifications for new messages: in a conversation other than the
 // open one, or in any while the tab is hidden.  Permission is asked only
 // when the person clicks the bell (never on load); the bell also turns them
-// off.  Muting is per conversation.  Both settings are kept in this browser
+// off.  Muting is per conversation, and lets mentions of the person through.  Both settings are kept in this browser
 // (localStorage, per user), not on the server: they hold no secret.
 // Clicking a notification brings the tab forward and opens the conversation.
 
@@ -108,7 +108,8 @@ export class Notifications {
     const me = this.me();
     if (!me || !this.enabled || message.sender.user_id === me.user_id || message.deleted_at) return false;
     if (!document.hidden && message.conversation === this.openId()) return false;
-    return !this.isMuted(message.conversation);
+    // A mention of me comes through even a muted conversation.
+    return (message.mentions || []).includes(me.user_id) || !this.isMuted(message.conversation);
   }
 
   /** A message.created (live, not replayed history) in a known conversation. */
