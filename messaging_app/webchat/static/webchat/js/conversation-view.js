@@ -8,10 +8,11 @@ import { paths } from "./api.js";
 import { byId, say } from "./dom.js";
 import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
-import { conversationName, personName } from "./format.js";
+import { conversationName, membersLine, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
 import { MessageActions } from "./message-actions.js";
 import { MentionSuggest } from "./mention-suggest.js";
+import { layOut } from "./message-layout.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
@@ -44,7 +45,10 @@ export class ConversationView {
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
       onDrawn: (node, old) => this.receipts.track(node, old),
-      onChange: () => this.receipts.render(),
+      onChange: () => {
+        layOut(this.list.ol);
+        this.receipts.render();
+      },
       onJump: () => this.composer.focus(),
     });
     this.pages = new HistoryPages({ api, current, list: this.list });
@@ -53,6 +57,7 @@ export class ConversationView {
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
       current, typing: this.typing, onSend: () => this.list.scrollToBottom(),
+      onEditLast: () => this.editLast(),
     });
     this.mentions = new MentionSuggest({ current, me });
     this.pending = new PendingSends({
@@ -132,6 +137,19 @@ export class ConversationView {
     return !this.el.body.hidden;
   }
 
+  /** Up in the empty message box: edit my newest message (Escape comes back). */
+  editLast() {
+    const meId = this.me().user_id;
+    let newest = null;
+    for (const message of this.list.values()) {
+      if (message.sender.user_id === meId && !message.deleted_at && (!newest || message.seq > newest.seq)) newest = message;
+    }
+    if (!newest || this.current.gone) return false;
+    this.actions.startEdit(newest.message_id, { returnTo: this.composer.input });
+    this.list.node(newest.message_id)?.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
   focusComposer() {
     this.composer.focus();
   }
@@ -169,9 +187,7 @@ export class ConversationView {
     const meId = this.me().user_id;
     const name = conversationName(conversation, meId);
     this.el.title.textContent = name;
-    const names = (conversation.participants || []).map((u) => (
-      u.user_id === meId ? "you" : personName(u)));
-    this.el.members.textContent = `${names.length} members: ${names.join(", ")}`;
+    this.el.members.textContent = membersLine(conversation, meId);
     setOpenName(name);
   }
 

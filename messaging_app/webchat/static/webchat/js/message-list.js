@@ -3,6 +3,7 @@
 // that are not messages (joins, leaves, endings); keeping to the newest, and
 // the "New messages" button when something arrives out of sight.
 
+import { avatar } from "./avatar.js";
 import { h, byId } from "./dom.js";
 import { longTime, messageTime, personName } from "./format.js";
 
@@ -140,7 +141,7 @@ export class MessageList {
     const mentionsMe = !deleted && (message.mentions || []).includes(this.me().user_id);
     const li = h("li", {
       class: `message ${mine ? "mine" : "theirs"}${deleted ? " deleted" : ""}${mentionsMe ? " mentions-me" : ""}`,
-      dataset: { id: message.message_id, seq: String(message.seq), state: "stored" },
+      dataset: { id: message.message_id, seq: String(message.seq), state: "stored", sender: message.sender.user_id, sent: message.sent_at },
     });
     const meta = h("p", { class: "meta" },
       h("span", { class: "sender", text: mine ? "You" : personName(message.sender) }), " ",
@@ -166,7 +167,7 @@ export class MessageList {
         })));
     }
     bubble.append(h("p", { class: "seen muted", hidden: true }));
-    li.append(bubble);
+    li.append(mine ? "" : avatar(personName(message.sender), message.sender.user_id), bubble);
     return li;
   }
 
