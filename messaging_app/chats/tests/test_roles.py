@@ -221,6 +221,12 @@ class OwnerMigrationTests(TransactionTestCase):
         executor.migrate(targets)
         return executor.loader.project_state(targets).apps
 
+    def tearDown(self):
+        # Leave the schema fully migrated, as every later test expects it.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        super().tearDown()
+
     def test_groups_get_their_earliest_member_and_direct_conversations_none(self):
         old = self.migrate(self.BEFORE)
         user_model, conversation_model = (old.get_model("chats", name)
