@@ -9,5 +9,7 @@ class ChatsConfig(AppConfig):
     name = "chats"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the event publishers)
+        from . import signals  # noqa: F401  (guards writes made outside services)
         from .accounts import revocation  # noqa: F401  (revokes on password change)
+        from .http import reason_phrases
+        reason_phrases.fill()  # "429 Too Many Requests" under runserver (daphne) too

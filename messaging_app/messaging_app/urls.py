@@ -1,16 +1,18 @@
-"""Project routes: health probe, admin, the API, browsable-API login, JWT, the chat
+"""Project routes: health probes, admin, the API, browsable-API login, JWT, the chat
 page's cookie session, OpenAPI."""
 from django.contrib import admin
 from django.urls import path, include
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (SpectacularAPIView, SpectacularRedocView,
+                                   SpectacularSwaggerView)
 
 from chats.accounts.cookie_session import CookieRefreshView, CookieSignInView, CookieSignOutView
 from chats.auth import (ChatTokenObtainPairSerializer, ChatTokenObtainPairView,
                         ChatTokenRefreshSerializer, LogoutView, TokenRefreshView)
-from chats.http.health import healthz
+from chats.http.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/token/", ChatTokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("api/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("api/session/cookie/signout/", CookieSignOutView.as_view(), name="session_signout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("chats.urls")),
     path("api-auth/", include("rest_framework.urls")),
     path("", include("webchat.urls")),

@@ -144,6 +144,7 @@ class CookieSignInView(CookieView):
     """``POST /api/session/``: sign in; the refresh token goes into the cookie."""
 
     @extend_schema(auth=[], request=SignInSerializer, parameters=[CSRF_PARAMETER],
+                   summary="Sign in with a session cookie (the chat page)",
                    responses={200: OpenApiResponse(AccessSerializer, description=SET_COOKIE)},
                    description="Sign in as the chat page does: the answer holds the access "
                                "token only; " + SET_COOKIE[0].lower() + SET_COOKIE[1:])
@@ -159,6 +160,7 @@ class CookieRefreshView(CookieView):
     """``POST /api/session/cookie/refresh/``: a new access token (and cookie)."""
 
     @extend_schema(auth=[], request=None, parameters=[CSRF_PARAMETER, COOKIE_PARAMETER],
+                   summary="Refresh the access token from the session cookie",
                    responses={200: OpenApiResponse(
                        AccessSerializer, description="With rotation, " + SET_COOKIE[0].lower()
                        + SET_COOKIE[1:] + " The old token is blacklisted.")},
@@ -195,6 +197,7 @@ class CookieSignOutView(CookieView):
     """``POST /api/session/cookie/signout/``: end the session in every tab."""
 
     @extend_schema(auth=[], request=None, parameters=[CSRF_PARAMETER, COOKIE_PARAMETER],
+                   summary="Sign out of the session cookie, in every tab",
                    responses={204: OpenApiResponse(description=(
                        "Signed out: the refresh token is blacklisted, the cookie deleted and "
                        "the sockets opened by this login closed (code 4401, `logged_out`). "

@@ -7,7 +7,7 @@ from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
 
 from chats.auth import get_tokens_for_user
-from chats.mentions import named_usernames
+from chats.services import named_usernames
 from chats.models import Mention, Message
 from messaging_app.asgi import application
 

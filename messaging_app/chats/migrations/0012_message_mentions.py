@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0010_conversation_owner'),
+        ('chats', '0011_user_username_key'),
     ]
 
     operations = [
