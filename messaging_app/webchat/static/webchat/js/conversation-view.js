@@ -8,14 +8,20 @@ import { paths } from "./api.js";
 import { byId, say } from "./dom.js";
 import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
-import { conversationName, personName } from "./format.js";
+import { conversationName, membersLine, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
 import { MessageActions } from "./message-actions.js";
+import { MentionSuggest } from "./mention-suggest.js";
+import { layOut } from "./message-layout.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
 import { ReadReceipts } from "./read-receipts.js";
 import { Typing } from "./typing.js";
+
+// Opening with more unread messages than this many pages starts at the
+// oldest page loaded.
+const MAX_PAGES_TO_UNREAD = 5;
 
 export class ConversationView {
   /**
@@ -35,11 +41,14 @@ export class ConversationView {
       members: byId("conversation-members"),
     };
     this.list = new MessageList({
-      me,
+      me, people: () => current.conversation?.participants || [],
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
       onDrawn: (node, old) => this.receipts.track(node, old),
-      onChange: () => this.receipts.render(),
+      onChange: () => {
+        layOut(this.list.ol);
+        this.receipts.render();
+      },
       onJump: () => this.composer.focus(),
     });
     this.pages = new HistoryPages({ api, current, list: this.list });
@@ -48,7 +57,9 @@ export class ConversationView {
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
       current, typing: this.typing, onSend: () => this.list.scrollToBottom(),
+      onEditLast: () => this.editLast(),
     });
+    this.mentions = new MentionSuggest({ current, me });
     this.pending = new PendingSends({
       current, list: this.list, onEditText: (text) => this.composer.append(text),
     });
@@ -107,12 +118,36 @@ export class ConversationView {
     this.pages.updateStatus();
     this.composer.load();
     this.list.scrollToBottom();
+    if (detail.unread_count > 0) await this.openAtFirstUnread(detail.last_read_seq || 0, generation);
     await this.pages.fill(generation);
+  }
+
+  /** Load older pages up to the first unread (a few at most), mark it and start there. */
+  async openAtFirstUnread(readSeq, generation) {
+    for (let pages = 0; pages < MAX_PAGES_TO_UNREAD && this.list.oldestSeq() > readSeq + 1; pages += 1) {
+      if (!(await this.pages.loadOlder()) || generation !== this.current.generation) break;
+    }
+    if (generation !== this.current.generation) return;
+    const line = this.list.markUnreadAfter(readSeq);
+    if (line) this.list.scrollToNode(line);
   }
 
   /** True when the open conversation's messages are on screen. */
   get shown() {
     return !this.el.body.hidden;
+  }
+
+  /** Up in the empty message box: edit my newest message (Escape comes back). */
+  editLast() {
+    const meId = this.me().user_id;
+    let newest = null;
+    for (const message of this.list.values()) {
+      if (message.sender.user_id === meId && !message.deleted_at && (!newest || message.seq > newest.seq)) newest = message;
+    }
+    if (!newest || this.current.gone) return false;
+    this.actions.startEdit(newest.message_id, { returnTo: this.composer.input });
+    this.list.node(newest.message_id)?.scrollIntoView({ block: "nearest" });
+    return true;
   }
 
   focusComposer() {
@@ -152,9 +187,7 @@ export class ConversationView {
     const meId = this.me().user_id;
     const name = conversationName(conversation, meId);
     this.el.title.textContent = name;
-    const names = (conversation.participants || []).map((u) => (
-      u.user_id === meId ? "you" : personName(u)));
-    this.el.members.textContent = `${names.length} members: ${names.join(", ")}`;
+    this.el.members.textContent = membersLine(conversation, meId);
     setOpenName(name);
   }
 

@@ -15,6 +15,7 @@ import { Drafts } from "./drafts.js";
 import { NetworkError, SessionEnded, describeError } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { NewConversationDialog } from "./new-conversation.js";
+import { Notifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
 import { EventSocket } from "./socket.js";
@@ -22,8 +23,8 @@ import { EventSocket } from "./socket.js";
 const CONVERSATION_PATH = /^\/c\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
 const BOOT_RETRY_MS = 3000;
 
-const storage = window.sessionStorage;
-const session = new Session(storage);
+const storage = window.sessionStorage;  // drafts and the outbox, per tab (no tokens)
+const session = new Session();
 const api = new Api(session);
 const conversations = new Conversations();
 
@@ -50,6 +51,9 @@ const view = new ConversationView({
   socketSend: (frame) => Boolean(socket && socket.send(frame)),
   onReadState: (state) => conversations.applyRead(state.conversation_id, state.last_read_seq),
 });
+const notifications = new Notifications({
+  me: whoAmI, openId: () => view.id, onOpen: (id) => navigate(`/c/${id}/`),
+});
 const newDialog = new NewConversationDialog({
   api, me: whoAmI,
   onCreated: (conversation) => {
@@ -75,12 +79,8 @@ const detailsDialog = new DetailsDialog({
 
 session.onEnded = (error) => stop(error.message);
 
+/** Resume the session the cookie holds, if any (a new tab, a reload, a restart). */
 async function resume() {
-  if (!session.resumable) {
-    boot.hidden = true;
-    auth.show();
-    return;
-  }
   try {
     await session.refresh();
   } catch (error) {
@@ -117,7 +117,9 @@ async function start() {
   });
   live = new LiveEvents({
     api, conversations, view, me: whoAmI, outbox, reloadList: () => loadConversations(),
+    onArrived: (message) => notifications.message(message, conversations.get(message.conversation)),
   });
+  notifications.start();
   view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
   auth.hide();
@@ -129,6 +131,9 @@ async function start() {
   socket = new EventSocket({
     api, positions: () => conversations.positions(),
     onEvent: (event) => live.handle(event), onStatus: (state, detail) => banner.show(state, detail),
+    // Closed for this login (signed out in another tab, password changed,
+    // token expired): a refresh tells whether the session goes on.
+    onRevoked: () => session.recheck().catch(() => {}),
   });
   socket.start();
   outbox.retryAll();
@@ -154,8 +159,9 @@ function stop(message) {
 byId("signout").addEventListener("click", async () => {
   if (outbox) outbox.clear();
   if (drafts) drafts.clear();
-  await session.signOut();
-  stop("You are signed out.");
+  const everywhere = await session.signOut();
+  stop(everywhere ? "You are signed out."
+    : "You are signed out of this tab; the server could not be reached to end the session everywhere.");
 });
 
 // ---- conversation list ------------------------------------------------------
@@ -185,7 +191,9 @@ function route({ focus = false } = {}) {
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
   document.body.classList.toggle("in-conversation", Boolean(id));
+  notifications.showMute(id);
   if (id) {
+    notifications.clear(id);
     view.open(id).then(() => {
       if (focus && view.id === id && view.shown) view.focusComposer();
     });

@@ -13,7 +13,8 @@ export class MessageActions {
     Object.assign(this, { api, current, list });
   }
 
-  startEdit(messageId) {
+  /** Edit in place; afterwards (saved or not) the focus goes to returnTo, else the message. */
+  startEdit(messageId, { returnTo = null } = {}) {
     const message = this.list.get(messageId);
     const li = this.list.node(messageId);
     if (!message || !li || message.deleted_at) return;
@@ -21,9 +22,8 @@ export class MessageActions {
     const field = h("textarea", { id: label, class: "edit-input", rows: "2", maxlength: "10000" });
     field.value = message.message_body;
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const cancel = () => {
-      this.list.redraw(messageId).querySelector("button")?.focus();
-    };
+    const refocus = (node) => (returnTo || node?.querySelector("button"))?.focus();
+    const cancel = () => refocus(this.list.redraw(messageId));
     const save = async () => {
       const text = field.value.trim();
       if (!text) {
@@ -37,7 +37,7 @@ export class MessageActions {
       try {
         const updated = await this.api.patch(paths.message(this.current.id, messageId), { message_body: text });
         this.list.upsert(updated, { quiet: true, force: true });
-        this.list.node(messageId)?.querySelector("button")?.focus();
+        refocus(this.list.node(messageId));
       } catch (problem) {
         say(error, describeError(problem));
       }

@@ -3,21 +3,25 @@
 // that are not messages (joins, leaves, endings); keeping to the newest, and
 // the "New messages" button when something arrives out of sight.
 
+import { avatar } from "./avatar.js";
 import { h, byId } from "./dom.js";
 import { longTime, messageTime, personName } from "./format.js";
 
 const NEAR_BOTTOM_PX = 80;
+// "@name" not inside a word or an e-mail address (as the server reads mentions).
+const MENTION = /(^|[^\w@.+-])@([\w.+-]+)/g;
 const PENDING = "li[data-state='pending'], li[data-state='failed']";
 
 export class MessageList {
   /**
-   * me(): the signed-in user; onEdit(id), onDelete(button, id): my message's
+   * me(): the signed-in user; people(): the conversation's members (for
+   * mentions); onEdit(id), onDelete(button, id): my message's
    * buttons; onDrawn(node, old): a message's node went in, replacing old (or
    * null); onChange(): the stored messages changed; onJump(): the person used
    * the "New messages" button.
    */
-  constructor({ me, onEdit, onDelete, onDrawn, onChange, onJump }) {
-    Object.assign(this, { me, onEdit, onDelete, onDrawn, onChange });
+  constructor({ me, people = () => [], onEdit, onDelete, onDrawn, onChange, onJump }) {
+    Object.assign(this, { me, people, onEdit, onDelete, onDrawn, onChange });
     this.history = byId("history");
     this.ol = byId("messages");
     this.jump = byId("jump");
@@ -134,9 +138,10 @@ export class MessageList {
     const mine = message.sender.user_id === this.me().user_id;
     const deleted = Boolean(message.deleted_at);
     const time = messageTime(message.sent_at);
+    const mentionsMe = !deleted && (message.mentions || []).includes(this.me().user_id);
     const li = h("li", {
-      class: `message ${mine ? "mine" : "theirs"}${deleted ? " deleted" : ""}`,
-      dataset: { id: message.message_id, seq: String(message.seq), state: "stored" },
+      class: `message ${mine ? "mine" : "theirs"}${deleted ? " deleted" : ""}${mentionsMe ? " mentions-me" : ""}`,
+      dataset: { id: message.message_id, seq: String(message.seq), state: "stored", sender: message.sender.user_id, sent: message.sent_at },
     });
     const meta = h("p", { class: "meta" },
       h("span", { class: "sender", text: mine ? "You" : personName(message.sender) }), " ",
@@ -146,7 +151,7 @@ export class MessageList {
         : null);
     const body = deleted
       ? h("p", { class: "body", text: "This message was deleted." })
-      : h("p", { class: "body", text: message.message_body });
+      : h("p", { class: "body" }, ...this.bodyParts(message));
     const bubble = h("div", { class: "bubble" }, meta, body);
     if (mine && !deleted) {
       bubble.append(h("div", { class: "actions" },
@@ -162,8 +167,65 @@ export class MessageList {
         })));
     }
     bubble.append(h("p", { class: "seen muted", hidden: true }));
-    li.append(bubble);
+    li.append(mine ? "" : avatar(personName(message.sender), message.sender.user_id), bubble);
     return li;
+  }
+
+  /**
+   * The "New messages" line before the first message after seq that is not
+   * mine and not deleted (the first unread); returns it, or null when none
+   * is loaded.
+   */
+  markUnreadAfter(seq) {
+    this.ol.querySelector(".unread-divider")?.remove();
+    const meId = this.me().user_id;
+    let first = null;
+    for (const message of this.messages.values()) {
+      if (message.seq > seq && message.sender.user_id !== meId && !message.deleted_at
+          && (!first || message.seq < first.seq)) first = message;
+    }
+    if (!first) return null;
+    const line = h("li", { class: "unread-divider", role: "separator", "aria-label": "New messages" },
+      h("span", { text: "New messages" }));
+    this.nodes.get(first.message_id).before(line);
+    return line;
+  }
+
+  /** Scroll so that node is near the top of the history. */
+  scrollToNode(node) {
+    const { history } = this;
+    history.scrollTop += node.getBoundingClientRect().top - history.getBoundingClientRect().top - 8;
+    if (!this.nearBottom()) this.showJump();
+  }
+
+  /** The oldest seq loaded (Infinity with none). */
+  oldestSeq() {
+    let oldest = Infinity;
+    for (const message of this.messages.values()) oldest = Math.min(oldest, message.seq);
+    return oldest;
+  }
+
+  /** The body as text, with each "@username" it mentions in a span (mine stronger). */
+  bodyParts(message) {
+    const body = message.message_body;
+    const ids = new Set(message.mentions || []);
+    if (!ids.size) return [body];
+    const byName = new Map(this.people().filter((u) => ids.has(u.user_id))
+      .map((u) => [u.username.toLowerCase(), u.user_id]));
+    const meId = this.me().user_id;
+    const parts = [];
+    let last = 0;
+    for (const match of body.matchAll(MENTION)) {
+      const name = match[2].replace(/[.-]+$/, "");
+      const id = byName.get(name.toLowerCase());
+      if (!id) continue;
+      const at = match.index + match[1].length;
+      parts.push(body.slice(last, at),
+        h("span", { class: id === meId ? "mention me" : "mention", text: `@${name}` }));
+      last = at + 1 + name.length;
+    }
+    parts.push(body.slice(last));
+    return parts;
   }
 
   /** A line in the history that is not a message (joins, leaves, endings). */

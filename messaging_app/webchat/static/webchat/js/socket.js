@@ -10,15 +10,18 @@ const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 20_000;
 const PING_EVERY_MS = 20_000;
 const SILENCE_LIMIT_MS = 45_000;
+const REVOKED = 4401;  // the server closed the socket for its login (reason: why)
 
 export class EventSocket {
   /**
    * api: an Api; positions(): {conversation id: last seq seen};
    * onEvent(event): every server event; onStatus(state, detail): "connecting",
-   * "live", "offline" (detail.retryIn in ms) or "stopped".
+   * "live", "offline" (detail.retryIn in ms) or "stopped"; onRevoked(reason):
+   * the server closed the socket with 4401 (the reconnect is scheduled anyway).
    */
-  constructor({ api, positions, onEvent, onStatus }) {
+  constructor({ api, positions, onEvent, onStatus, onRevoked = () => {} }) {
     this.api = api;
+    this.onRevoked = onRevoked;
     this.positions = positions;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
@@ -100,9 +103,10 @@ export class EventSocket {
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.heartbeat(), PING_EVERY_MS);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       clearInterval(this.pinger);
       if (this.ws === ws) this.ws = null;
+      if (event.code === REVOKED) this.onRevoked(event.reason);
       if (this.running) this.retryLater("offline");
     };
   }
