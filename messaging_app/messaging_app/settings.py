@@ -158,12 +158,28 @@ ASGI_APPLICATION = "messaging_app.asgi.application"
 # Database: DATABASE_URL, else a SQLite file in WAL mode.  IMMEDIATE
 # transactions make concurrent writers queue on the lock instead of failing
 # halfway with "database is locked".
+#
+# Connections are bounded.  Under ASGI every request's sync code runs in a
+# thread of its own, so connections kept per thread (CONN_MAX_AGE > 0) pile
+# up with the threads until the database refuses more: the default is 0, one
+# connection per request, closed at its end.  On PostgreSQL,
+# DJANGO_DB_POOL_SIZE > 0 instead shares a psycopg pool of at most that many
+# connections per server process; a request waits up to
+# DJANGO_DB_POOL_TIMEOUT seconds for one.  A database that refuses or fails
+# answers 503 database_unavailable (chats.http.exceptions.server_error).
+DB_POOL_SIZE = int(os.environ.get("DJANGO_DB_POOL_SIZE", "0"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if DB_POOL_SIZE else int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+if DB_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DB_POOL_SIZE,
+        "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "5")),
+        # Idle connections above min_size close after this many seconds.
+        "max_idle": 30}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
