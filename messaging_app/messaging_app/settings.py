@@ -20,8 +20,13 @@ file fills in those the environment does not set):
   bounds each Redis call (``chats/outage.py``: what still works without it).
 - ``DJANGO_LOGIN_FAILURE_LIMIT`` / ``DJANGO_LOGIN_LOCKOUT_SECONDS``: failed
   logins allowed per username and per client, and the lockout after them.
-- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
-  that its user is active with the same password.
+- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often each server process rechecks,
+  in one query, that the users of its open WebSockets are active with the
+  same password.
+- ``DJANGO_MAX_SOCKETS_PER_USER``, ``DJANGO_SOCKET_FRAMES_PER_SECOND``,
+  ``DJANGO_TYPING_MIN_INTERVAL``: limits per user and per socket.
+- ``DJANGO_CONN_MAX_AGE``, ``DJANGO_DB_POOL_SIZE``, ``DJANGO_DB_POOL_TIMEOUT``:
+  database connections (bounded; see DATABASES below).
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
@@ -264,8 +269,15 @@ else:
 # Seconds between two checks, by each open WebSocket, that its user is still
 # active with the same password (chats.accounts.revocation); notices close them sooner.
 SOCKET_RECHECK_SECONDS = float(os.environ.get("DJANGO_SOCKET_RECHECK_SECONDS", "30"))
-# Seconds a WebSocket must wait between two typing notices for one conversation.
+# Seconds a user must wait between two typing notices for one conversation
+# (across all of that user's sockets).
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
+# Open WebSockets per user, across every server process sharing REDIS_URL (in
+# this process without Redis); one more is closed with 4429.
+MAX_SOCKETS_PER_USER = int(os.environ.get("DJANGO_MAX_SOCKETS_PER_USER", "20"))
+# Frames a socket may send per second (bursts of 4x that); beyond it frames are
+# dropped with a rate_limited error, and a sustained flood closes it with 4429.
+SOCKET_FRAMES_PER_SECOND = float(os.environ.get("DJANGO_SOCKET_FRAMES_PER_SECOND", "5"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
