@@ -55,6 +55,9 @@ UNAVAILABLE = 1013
 UNAVAILABLE_REASON = "Real-time delivery is unavailable; reconnect with since."
 # What a client sends (typing, ping) fits in a few hundred characters.
 MAX_FRAME = 4096
+# Seconds a handshake may take to send ready (or close) before it is closed
+# with 1013: a client then retries with its backoff.
+HANDSHAKE_SECONDS = 4.0
 # Over its limits a user's socket is closed with this code and a reason.
 TOO_MANY = 4429
 # Frames a socket may send in a burst, in multiples of SOCKET_FRAMES_PER_SECOND,
@@ -186,6 +189,40 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a user's conversation events and relays typing notices."""
 
     async def __call__(self, scope, receive, send):
+        """Serve the socket; a handshake that has neither sent ``ready`` nor
+        closed after HANDSHAKE_SECONDS is closed with 1013 and abandoned.
+
+        After a Redis restart, channels_redis can leave a consumer waiting on
+        a receive task that never finishes cancelling (nothing the consumer
+        awaits returns); the deadline sits outside all of that."""
+        self.answered = asyncio.get_running_loop().create_future()
+
+        async def watched_send(message):
+            if message["type"] == "websocket.close" and not self.answered.done():
+                self.answered.set_result(None)
+            await send(message)
+
+        serving = asyncio.ensure_future(self.serve(scope, receive, watched_send))
+        await asyncio.wait({serving, self.answered}, timeout=HANDSHAKE_SECONDS,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if serving.done() or self.answered.done():
+            await serving
+            return
+        logger.warning("closing a WebSocket whose handshake took over %s s "
+                       "(the channel layer does not answer)", HANDSHAKE_SECONDS)
+        self.revoked = True
+        try:
+            if not getattr(self, "accepted", False):
+                await send({"type": "websocket.accept",
+                            "subprotocol": getattr(self, "subprotocol", None)})
+            await send({"type": "websocket.close", "code": UNAVAILABLE,
+                        "reason": UNAVAILABLE_REASON})
+        finally:
+            serving.cancel()
+            await asyncio.wait({serving}, timeout=1)
+            await self.forget()
+
+    async def serve(self, scope, receive, send):
         # A channel layer that fails (Redis down or hung: chats.http.outage) ends
         # the socket with a close frame and a reason, not a dropped connection.
         try:
@@ -259,6 +296,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
+        if not self.answered.done():
+            self.answered.set_result(None)
         self.watch_expiry()
 
     async def disconnect(self, code):
