@@ -29,6 +29,7 @@ file fills in those the environment does not set):
   database connections (bounded; see DATABASES below).
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
+- ``DJANGO_MAX_BODY_BYTES``: the largest request body accepted (413 beyond).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
@@ -293,6 +294,10 @@ WHITENOISE_USE_FINDERS = True
 # ...so a missing STATIC_ROOT (no collectstatic yet) is normal, not worth a warning.
 warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Request bodies over this many bytes are refused with 413 before any of them
+# is read (chats.http.guards.BodyLimit); Django's own check agrees.
+MAX_BODY_BYTES = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 
 
