@@ -30,6 +30,8 @@ file fills in those the environment does not set):
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
 - ``DJANGO_MAX_BODY_BYTES``: the largest request body accepted (413 beyond).
+- ``DJANGO_MAX_CONCURRENT_REQUESTS``: HTTP requests in progress per process
+  (503 beyond).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
 """
@@ -298,6 +300,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # is read (chats.http.guards.BodyLimit); Django's own check agrees.
 MAX_BODY_BYTES = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# HTTP requests in progress per server process; one more is answered 503
+# overloaded with Retry-After (chats.http.guards.ConcurrencyLimit).
+MAX_CONCURRENT_REQUESTS = int(os.environ.get("DJANGO_MAX_CONCURRENT_REQUESTS", "64"))
 
 
 

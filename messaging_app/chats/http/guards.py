@@ -9,6 +9,8 @@ import json
 
 from django.conf import settings
 
+OVERLOAD_RETRY_AFTER = 1
+
 
 async def respond(send, status: int, body: dict, headers=()) -> None:
     """Send a whole JSON response; the connection closes after it."""
@@ -77,3 +79,24 @@ class BodyLimit:
         if cut and not started:
             await self.too_large(send)
 
+
+class ConcurrencyLimit:
+    """503 overloaded beyond MAX_CONCURRENT_REQUESTS HTTP requests in progress."""
+
+    def __init__(self, application):
+        self.application = application
+        self.in_progress = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") == "/healthz":
+            return await self.application(scope, receive, send)
+        if self.in_progress >= settings.MAX_CONCURRENT_REQUESTS:
+            return await respond(send, 503, {
+                "detail": "The server is overloaded; retry in a moment.",
+                "code": "overloaded"},
+                headers=[(b"retry-after", str(OVERLOAD_RETRY_AFTER).encode())])
+        self.in_progress += 1
+        try:
+            return await self.application(scope, receive, send)
+        finally:
+            self.in_progress -= 1

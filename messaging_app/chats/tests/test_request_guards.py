@@ -68,3 +68,27 @@ class BodyLimitTests(TransactionTestCase):
         answer = raw_request(self.server.port,
                              self.head(f"Content-Length: {len(body)}"), [body])
         self.assertTrue(answer.startswith(b"HTTP/1.1 401"), answer[:200])
+
+
+@tag("slow")
+class OverloadTests(TransactionTestCase):
+    def test_requests_beyond_the_bound_are_shed_with_503_and_retry_after(self):
+        server = Server(env={"DJANGO_MAX_CONCURRENT_REQUESTS": "2"})
+        self.addCleanup(server.stop)
+        # Two requests whose bodies never come hold the two places.
+        holders = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+        for holder in holders:
+            holder.sendall(b"POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           b"Content-Type: application/json\r\nContent-Length: 10\r\n\r\n")
+        time.sleep(0.5)
+        head = "GET /api/conversations/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        answer = raw_request(server.port, head)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 503"), answer[:200])
+        self.assertIn(b"retry-after: 1", answer.lower())
+        self.assertIn(b'"overloaded"', answer)
+        health = raw_request(server.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        self.assertTrue(health.startswith(b"HTTP/1.1 200"), health[:200])
+        for holder in holders:
+            holder.close()
+        time.sleep(0.5)
+        self.assertTrue(raw_request(server.port, head).startswith(b"HTTP/1.1 401"))
