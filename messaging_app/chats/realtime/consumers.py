@@ -211,6 +211,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         logger.warning("closing a WebSocket whose handshake took over %s s "
                        "(the channel layer does not answer)", HANDSHAKE_SECONDS)
         self.revoked = True
+        serving.cancel()
+        # Whatever it ends with later (if ever) is not news.
+        serving.add_done_callback(lambda task: task.cancelled() or task.exception())
         try:
             if not getattr(self, "accepted", False):
                 await send({"type": "websocket.accept",
@@ -218,7 +221,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await send({"type": "websocket.close", "code": UNAVAILABLE,
                         "reason": UNAVAILABLE_REASON})
         finally:
-            serving.cancel()
             await asyncio.wait({serving}, timeout=1)
             await self.forget()
 
@@ -369,7 +371,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             me = str(self.user.pk)
             if me in event.get("added", ()) or me in event.get("removed", ()):
                 return  # this user hears of it through chat.membership
-        await self.send_json(event)
+        # The layer hands one message object to all of this process's sockets
+        # in the group: the event is encoded to JSON once, not once per socket.
+        text = message.get("text")
+        if text is None:
+            text = message["text"] = await self.encode_json(event)
+        await self.send(text_data=text)
 
     async def chat_membership(self, message):
         conversation_id = message["conversation"]
