@@ -32,7 +32,8 @@ What it does:
    ``--sends`` in all) over REST from a pool of threads, each from a member of
    its conversation, round-robin over conversations and servers; a send that
    is due is started whether or not earlier ones have answered.
-6. Waits 5 s for the last fan-out, then reports: p50/p99 ms from the request start and after its
+6. Waits until every member's socket has every stored message (or nothing
+   has arrived for 10 s), then reports: p50/p99 ms from the request start and after its
    response, lost (a member's socket missing a stored message), duplicated,
    out of order (a seq other than last + 1), failed sends, server CPU ms per
    send (all server processes, fan-out included, during the send phase), the
@@ -69,9 +70,10 @@ DATA_DIR = MODULE_DIR / "bench" / "data"
 SECRET = "bench-only-secret-key-" + secrets.token_urlsafe(30)
 IDLE_SECONDS = 10
 RECHECK_SECONDS = 5
-DRAIN_SECONDS = 5
+DRAIN_SECONDS = 10
 BASELINE_SECONDS = 5
 POOL_SIZE = 8
+PG_STATS_DELAY = 11
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -173,7 +175,7 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def receiver_main(assignments, ready_queue, stop_event, results):
+def receiver_main(assignments, ready_queue, stop_event, results, counter):
     """Child process: open its sockets, log every message.created frame.
 
     assignments: [(socket index, url, token)].  Puts ("ready", opened, errors)
@@ -208,6 +210,7 @@ def receiver_main(assignments, ready_queue, stop_event, results):
                     problems["out_of_order"] += 1
                 last[conversation] = max(previous, seq)
                 log.append((event["message"]["message_id"], index, now))
+                counter.value += 1  # one writer per counter: no lock needed
         finally:
             await ws.close()
 
@@ -307,8 +310,10 @@ def measure(args, groups, members_of, servers, database_url):
             index += 1
     ctx = multiprocessing.get_context("spawn")
     ready_queue, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-    receivers = [ctx.Process(target=receiver_main, args=(chunk, ready_queue, stop, results))
-                 for chunk in assignments if chunk]
+    counters = [ctx.Value("q", 0, lock=False) for chunk in assignments if chunk]
+    receivers = [ctx.Process(target=receiver_main,
+                             args=(chunk, ready_queue, stop, results, counter))
+                 for chunk, counter in zip([c for c in assignments if c], counters, strict=True)]
     opening = time.monotonic()
     for receiver in receivers:
         receiver.start()
@@ -323,7 +328,10 @@ def measure(args, groups, members_of, servers, database_url):
     time.sleep(2)
     rss_after = sum(rss_kb(pid) for pid in pids)
 
-    # Idle.
+    # Idle.  PostgreSQL backends that went idle report their counts up to 10 s
+    # later: wait for the handshakes' transactions to be counted first.
+    if pg_transactions(database_url) is not None:
+        time.sleep(PG_STATS_DELAY)
     cpu0, tx0 = sum(cpu_seconds(p) for p in pids), pg_transactions(database_url)
     time.sleep(IDLE_SECONDS)
     idle_cpu = (sum(cpu_seconds(p) for p in pids) - cpu0) / IDLE_SECONDS * 1000
@@ -396,8 +404,18 @@ def measure(args, groups, members_of, servers, database_url):
     harness1 = resource.getrusage(resource.RUSAGE_SELF)
     sender_cpu = (harness1.ru_utime + harness1.ru_stime) - (harness0.ru_utime + harness0.ru_stime)
 
-    # Drain: the last sends' fan-out, then the receivers report.
-    time.sleep(DRAIN_SECONDS)
+    # Drain: until every stored message has reached every member's socket, or
+    # nothing has arrived for DRAIN_SECONDS (what is missing then is lost).
+    by_conversation = Counter(sockets)  # conversation id -> its sockets
+    expected_total = sum(by_conversation[c] for c, _, _ in timings.values())
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() - last_change < DRAIN_SECONDS:
+        count = sum(counter.value for counter in counters)
+        if count >= expected_total:
+            break
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        time.sleep(0.2)
     stop.set()
     if profiler is not None:
         profiler.wait(timeout=max(30, args.duration + 30))
@@ -410,8 +428,6 @@ def measure(args, groups, members_of, servers, database_url):
     for outcome in outcomes:
         problems.update(outcome["problems"])
     delivered = {(message_id, index) for message_id, index, _ in log}
-    by_conversation = Counter(sockets)  # conversation id -> its sockets
-    expected_total = sum(by_conversation[c] for c, _, _ in timings.values())
     delivered_stored = sum(1 for message_id, _ in delivered if message_id in timings)
     lost = expected_total - delivered_stored
     after_request, after_response = [], []
@@ -481,7 +497,7 @@ def main() -> None:
                         help="default: a fresh SQLite file in bench/data/")
     parser.add_argument("--receivers", type=int, default=0,
                         help="receiver processes (default: one per 1,250 sockets, at least 2)")
-    parser.add_argument("--threads", type=int, default=64, help="sender threads")
+    parser.add_argument("--threads", type=int, default=200, help="sender threads")
     parser.add_argument("--profile", action="store_true", help="py-spy one server process")
     parser.add_argument("--quick", action="store_true", help="200 sockets, 10 s")
     args = parser.parse_args()
