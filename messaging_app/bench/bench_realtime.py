@@ -32,7 +32,9 @@ What it does:
    ``--sends`` in all) over REST from a pool of threads, each from a member of
    its conversation, round-robin over conversations and servers; a send that
    is due is started whether or not earlier ones have answered.
-6. Waits until every member's socket has every stored message (or nothing
+6. (A socket the server drops reconnects with ``since``, as the chat page
+   does, and what it missed is replayed: lost counts what never arrived.)
+   Waits until every member's socket has every stored message (or nothing
    has arrived for 10 s), then reports: p50/p99 ms from the request start and after its
    response, lost (a member's socket missing a stored message), duplicated,
    out of order (a seq other than last + 1), failed sends, server CPU ms per
@@ -182,37 +184,63 @@ def receiver_main(assignments, ready_queue, stop_event, results, counter):
     once, then {"log": [(message id, socket index, seq-problem, time)], ...}.
     """
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     log, problems = [], Counter()
     opened = 0
 
-    async def client(index, url, token, gate):
-        nonlocal opened
+    async def handshake(url, token, gate):
         async with gate:
             ws = await connect(url, open_timeout=60, max_queue=None, ping_interval=None,
                                subprotocols=["messaging.jwt", token])
             ready = json.loads(await ws.recv())
             if ready["type"] != "ready":
                 raise RuntimeError(f"expected ready, got {ready}")
+        return ws, ready
+
+    async def client(index, url, token, gate):
+        """One socket; after a drop it reconnects with since, as the chat page does."""
+        nonlocal opened
+        for attempt in range(10):  # a handshake closed 1013 (server busy) is retried
+            try:
+                ws, ready = await handshake(url, token, gate)
+                break
+            except ConnectionClosed:
+                if attempt == 9:
+                    raise
+                problems["handshake_retries"] += 1
+                await asyncio.sleep(1 + attempt)
         last = dict(ready["conversations"])
         opened += 1
-        try:
-            async for raw in ws:
-                now = time.monotonic()
-                event = json.loads(raw)
-                if event["type"] != "message.created":
+        while True:
+            try:
+                async for raw in ws:
+                    now = time.monotonic()
+                    event = json.loads(raw)
+                    if event["type"] != "message.created":
+                        continue
+                    conversation, seq = event["conversation"], event["seq"]
+                    previous = last.get(conversation, 0)
+                    if seq <= previous:
+                        problems["duplicated"] += 1
+                    elif seq != previous + 1:
+                        problems["out_of_order"] += 1
+                    last[conversation] = max(previous, seq)
+                    log.append((event["message"]["message_id"], index, now))
+                    counter.value += 1  # one writer per counter: no lock needed
+            except ConnectionClosed:
+                pass
+            finally:
+                await ws.close()
+            since = ",".join(f"{c}:{seq}" for c, seq in last.items())
+            while True:
+                problems["reconnects"] += 1
+                await asyncio.sleep(1)
+                try:
+                    ws, _ = await handshake(f"{url}?since={since}", token, gate)
+                    break
+                except (ConnectionClosed, OSError, RuntimeError, TimeoutError):
                     continue
-                conversation, seq = event["conversation"], event["seq"]
-                previous = last.get(conversation, 0)
-                if seq <= previous:
-                    problems["duplicated"] += 1
-                elif seq != previous + 1:
-                    problems["out_of_order"] += 1
-                last[conversation] = max(previous, seq)
-                log.append((event["message"]["message_id"], index, now))
-                counter.value += 1  # one writer per counter: no lock needed
-        finally:
-            await ws.close()
 
     async def main():
         gate = asyncio.Semaphore(16)  # handshakes in flight per receiver
@@ -323,7 +351,8 @@ def measure(args, groups, members_of, servers, database_url):
         opened += count
         open_errors += sample
     open_seconds = time.monotonic() - opening
-    print(f"  {opened:,} of {len(sockets):,} sockets ready in {open_seconds:.1f} s"
+    print(f"  {opened:,} of {len(sockets):,} sockets ready in {open_seconds:.1f} s "
+          "(handshakes closed 1013 are retried)"
           + (f"; failures, e.g. {open_errors[:2]}" if open_errors else ""))
     time.sleep(2)
     rss_after = sum(rss_kb(pid) for pid in pids)
@@ -443,6 +472,8 @@ def measure(args, groups, members_of, servers, database_url):
         "delivered": len(log), "lost": lost,
         "duplicated": problems["duplicated"],
         "out_of_order": problems["out_of_order"],
+        "reconnects": problems["reconnects"],
+        "handshake_retries": problems["handshake_retries"],
         "p50_req": percentile(after_request, 50), "p99_req": percentile(after_request, 99),
         "p50_resp": percentile(after_response, 50), "p99_resp": percentile(after_response, 99),
         "cpu_ms_per_send": send_cpu * 1000 / max(1, len(timings)),
@@ -544,7 +575,9 @@ def main() -> None:
           f"{row['p99_resp']:.1f} | {row['base_p99']:.1f} | "
           f"{row['p99_req'] / row['base_p99']:.1f} | {row['cpu_ms_per_send']:.1f} | "
           f"{row['rss_kb_per_socket']:.1f} | {row['idle_cpu_ms_per_s']:.0f} | {idle_tx} |")
-    print(f"\n  delivered {row['delivered']:,} of {row['expected']:,}; failed sends: "
+    print(f"\n  delivered {row['delivered']:,} of {row['expected']:,} ({row['reconnects']} "
+          f"reconnections with since, {row['handshake_retries']} handshakes retried); "
+          "failed sends: "
           f"{row['failures'] or 'none'}; servers busy {row['server_cpu_pct']:.0f}% of one core "
           f"while sending; harness: sender {row['sender_cpu_pct']:.0f}% of a core (sends "
           f"started up to {row['late_p99_ms']:.1f} ms late, p99), receivers "
