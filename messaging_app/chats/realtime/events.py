@@ -22,7 +22,7 @@ import logging
 import os
 import weakref
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -95,13 +95,31 @@ def _publish_on_loop(group: str, message: dict) -> None:
     _publishers[loop].put(group, message)
 
 
+# The event loop of this server process, recorded by ``ServingLoop`` as the
+# ASGI application is called: (process id, loop).
+_serving = (None, None)
+
+
+class ServingLoop:
+    """ASGI middleware that records the event loop serving this process, so
+    that writes made in request threads hand their events to it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        global _serving
+        loop = asyncio.get_running_loop()
+        if _serving[1] is not loop:
+            _serving = (os.getpid(), loop)
+        return await self.app(scope, receive, send)
+
+
 def _server_loop():
-    """The event loop serving this thread's request (a sync view or
-    database_sync_to_async call run by asgiref), if it still runs."""
-    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or loop.is_closed() or not loop.is_running():
+    """The event loop serving this process's ASGI requests, if it still runs
+    (none in the shell, management commands and the test client)."""
+    pid, loop = _serving
+    if pid != os.getpid() or loop is None or loop.is_closed() or not loop.is_running():
         return None
     return loop
 
