@@ -145,9 +145,9 @@ class RunserverProcess(Server):
     requirements); debug is on, as in development.
     """
 
-    def __init__(self, python: str, env=None):
+    def __init__(self, python: str = sys.executable, env=None, port=None):
         self.python = python
-        super().__init__(env={"DJANGO_DEBUG": "1", **(env or {})})
+        super().__init__(env={"DJANGO_DEBUG": "1", **(env or {})}, port=port)
 
     def start(self) -> None:
         self.stderr = tempfile.TemporaryFile()
