@@ -12,8 +12,8 @@ from .permissions import OWNER_ACTIONS, IsOwnerOfConversation
 from .serializers import (ConversationCreateSerializer, ConversationMessageSerializer,
                           ConversationSerializer, ConversationUpdateSerializer,
                           MessageHistorySerializer, OwnerSerializer, ParticipantsSerializer,
-                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
-                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
+                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer)
+from .realtime.tickets import WebSocketTicketRequestSerializer, WebSocketTicketSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,

@@ -1,14 +1,12 @@
 """Request validation and response shapes for conversations and messages
 (accounts: ``chats.accounts.serializers``)."""
-import uuid
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
 from .accounts.serializers import UserSerializer
-from .models import (NEWEST_FIRST, Conversation, Message, MessageEdit, User, WebSocketTicket,
-                     is_blank)
+from .models import (NEWEST_FIRST, Conversation, Message, MessageEdit, User, is_blank)
 from .payloads import (datetime_or_none, last_message_payload, message_payload, public_user,
                        user_id_or_none)
 from .queries import (PUBLIC_USER_FIELDS, RECENT_MESSAGES, deleted_after_in, read_position_in,
@@ -301,36 +299,3 @@ class MessageHistorySerializer(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted_at = serializers.DateTimeField(allow_null=True)
     edits = MessageEditSerializer(many=True)
-
-
-class WebSocketTicketRequestSerializer(serializers.Serializer):
-    """Optional resume positions: conversation id to the last seq you saw."""
-
-    since = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
-                                 default=dict)
-
-    def validate_since(self, value):
-        cleaned = {}
-        for key, seq in value.items():
-            try:
-                cleaned[str(uuid.UUID(str(key)))] = seq
-            except ValueError:
-                raise serializers.ValidationError(f"Not a conversation id: {key[:40]}.",
-                                                  code="invalid") from None
-        if len(cleaned) > 1000:
-            raise serializers.ValidationError("At most 1000 conversations.", code="max_length")
-        return cleaned
-
-
-class WebSocketTicketSerializer(serializers.Serializer):
-    """A single-use ticket for ``/ws/events/?ticket=...``, from ``{"ticket"}``."""
-
-    ticket = serializers.CharField()
-    expires_in = serializers.SerializerMethodField(help_text="Seconds the ticket stays valid.")
-    url = serializers.SerializerMethodField(help_text="Path to open, ticket included.")
-
-    def get_expires_in(self, obj) -> int:
-        return WebSocketTicket.TTL_SECONDS
-
-    def get_url(self, obj) -> str:
-        return f"/ws/events/?ticket={obj['ticket']}"

@@ -29,8 +29,8 @@ from .serializers import (ConversationCreateSerializer, ConversationDetailSerial
                           ConversationMessageSerializer, ConversationSerializer,
                           ConversationUpdateSerializer, MessageHistorySerializer,
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
-                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
-                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
+                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer)
+from .realtime.tickets import WebSocketTicketRequestSerializer, WebSocketTicketSerializer
 from .http.exceptions import error_body
 from .http.throttles import ConversationCreateThrottle, SendThrottle
 
