@@ -4,6 +4,7 @@ from rest_framework import routers
 from rest_framework_nested.routers import NestedDefaultRouter
 
 from .accounts.passwords import PasswordChangeView
+from .content.search_api import MessageSearchView
 from .views import (ConversationMessageViewSet, ConversationViewSet, MessageViewSet,
                     UserViewSet, WebSocketTicketView)
 
@@ -19,6 +20,7 @@ conversations_router.register(r"messages", ConversationMessageViewSet,
 urlpatterns = [
     path("ws-ticket/", WebSocketTicketView.as_view(), name="ws-ticket"),
     path("users/me/password/", PasswordChangeView.as_view(), name="user-password"),
+    path("messages/search/", MessageSearchView.as_view(), name="message-search"),
     path("", include(router.urls)),
     path("", include(conversations_router.urls)),
 ]
