@@ -4,7 +4,9 @@ PostgreSQL: ``chats_message.search_vector``, a stored generated column
 (``to_tsvector('simple', message_body)``) with a GIN index.  The database
 computes it on every insert and update, so it can never lag the body.
 
-SQLite: an FTS5 table, ``chats_message_fts``, whose rowids are given by
+SQLite: an FTS5 table, ``chats_message_fts`` (the body, and the
+conversation id as one token so that a search can be narrowed to a
+person's conversations inside the index), whose rowids are given by
 ``chats_message_search_row`` (message id to a stable integer: Django's
 message table has a UUID key, and its implicit rowid may change on VACUUM
 or a table rebuild).  Triggers on ``chats_message`` keep both in step with
@@ -21,14 +23,14 @@ SQLITE_TABLES = [
     "CREATE TABLE IF NOT EXISTS chats_message_search_row ("
     " id INTEGER PRIMARY KEY, message_id char(32) NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS chats_message_fts USING fts5("
-    " message_body, tokenize = 'unicode61 remove_diacritics 2')",
+    " message_body, conversation, tokenize = 'unicode61 remove_diacritics 2')",
 ]
 SQLITE_BACKFILL = [
     "INSERT INTO chats_message_search_row (message_id)"
     " SELECT message_id FROM chats_message"
     " WHERE message_id NOT IN (SELECT message_id FROM chats_message_search_row)",
-    "INSERT INTO chats_message_fts (rowid, message_body)"
-    " SELECT r.id, m.message_body FROM chats_message_search_row r"
+    "INSERT INTO chats_message_fts (rowid, message_body, conversation)"
+    " SELECT r.id, m.message_body, m.conversation_id FROM chats_message_search_row r"
     " JOIN chats_message m ON m.message_id = r.message_id"
     " WHERE r.id NOT IN (SELECT rowid FROM chats_message_fts)",
 ]
@@ -37,9 +39,9 @@ SQLITE_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS chats_message_fts_insert AFTER INSERT ON chats_message"
     " BEGIN"
     "  INSERT INTO chats_message_search_row (message_id) VALUES (new.message_id);"
-    "  INSERT INTO chats_message_fts (rowid, message_body) VALUES ("
+    "  INSERT INTO chats_message_fts (rowid, message_body, conversation) VALUES ("
     "   (SELECT id FROM chats_message_search_row WHERE message_id = new.message_id),"
-    "   new.message_body);"
+    "   new.message_body, new.conversation_id);"
     " END",
     "CREATE TRIGGER IF NOT EXISTS chats_message_fts_update"
     " AFTER UPDATE OF message_body ON chats_message"
