@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 from . import queries, services
 from .filters import MessageFilter, MessageFilterBackend
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
-from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
+from .pagination import ConversationPagination, MessagePagination
 from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
 from .accounts.revocation import login_of
+from .content.around import AroundPagination
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
@@ -262,8 +263,8 @@ class ConversationMessageViewSet(MessageViewSet):
 
     @cached_property
     def paginator(self):
-        if self.request is not None and MessageCursorPagination.wanted(self.request):
-            return MessageCursorPagination()
+        if self.request is not None and AroundPagination.wanted(self.request):
+            return AroundPagination()
         return MessagePagination()
 
     def paginate_queryset(self, queryset):
