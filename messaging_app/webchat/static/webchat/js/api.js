@@ -18,6 +18,8 @@ export const paths = {
   conversation: (id) => `/api/conversations/${id}/`,
   messages: (id) => `/api/conversations/${id}/messages/`,
   latestMessages: (id, pageSize) => `/api/conversations/${id}/messages/?cursor=latest&page_size=${pageSize}`,
+  messagesAround: (id, seq, pageSize) => `/api/conversations/${id}/messages/?around=${seq}&page_size=${pageSize}`,
+  searchMessages: (query) => `/api/messages/search/?q=${encodeURIComponent(query)}&page_size=30`,
   message: (id, messageId) => `/api/conversations/${id}/messages/${messageId}/`,
   read: (id) => `/api/conversations/${id}/read/`,
   reads: (id) => `/api/conversations/${id}/reads/`,

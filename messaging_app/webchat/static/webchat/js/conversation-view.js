@@ -77,9 +77,13 @@ export class ConversationView {
     this.typing.reset();
   }
 
-  /** Show a conversation; errors (outsider, unknown id) show as a message instead. */
-  async open(conversationId) {
-    if (this.current.id === conversationId) return;
+  /**
+   * Show a conversation, at its newest messages or, with around (a seq), at
+   * that message, scrolled into view and marked; errors (outsider, unknown
+   * id) show as a message instead.
+   */
+  async open(conversationId, { around = null } = {}) {
+    if (this.current.id === conversationId && around === null) return;
     this.reset();
     this.current.id = conversationId;
     const { generation } = this.current;
@@ -92,7 +96,8 @@ export class ConversationView {
     try {
       detail = await this.api.get(paths.conversation(conversationId));
       if (generation !== this.current.generation) return;
-      page = await this.pages.latest(conversationId);
+      page = around === null ? await this.pages.latest(conversationId)
+        : await this.pages.around(conversationId, around);
     } catch (error) {
       if (generation !== this.current.generation) return;
       this.showProblem(error);
@@ -106,7 +111,7 @@ export class ConversationView {
     this.pending.render();
     this.pages.updateStatus();
     this.composer.load();
-    this.list.scrollToBottom();
+    if (around === null || !this.list.showFound(around)) this.list.scrollToBottom();
     await this.pages.fill(generation);
   }
 
@@ -182,6 +187,7 @@ export class ConversationView {
     if (message.conversation !== this.current.id || !this.current.conversation) return;
     const atBottom = this.list.nearBottom();
     const isNew = !this.list.has(message.message_id);
+    if (isNew && this.pages.behind) return;  // it comes with the newer pages
     this.list.upsert(message, { quiet: false });
     if (kind === "message.created" && isNew) {
       const mine = message.sender.user_id === this.me().user_id;

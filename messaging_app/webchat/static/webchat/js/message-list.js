@@ -74,6 +74,16 @@ export class MessageList {
     this.jump.hidden = false;
   }
 
+  /** Scroll message number seq to the middle and mark it; false if not shown. */
+  showFound(seq) {
+    const node = this.ol.querySelector(`li[data-seq="${Number(seq)}"]`);
+    if (!node) return false;
+    for (const old of this.ol.querySelectorAll("li.found")) old.classList.remove("found");
+    node.classList.add("found");
+    node.scrollIntoView({ block: "center" });
+    return true;
+  }
+
   /** Run change() (which adds above), keeping what is on screen where it is. */
   keepingPosition(change) {
     const { history } = this;
