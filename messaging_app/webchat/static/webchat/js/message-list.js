@@ -5,6 +5,7 @@
 
 import { h, byId } from "./dom.js";
 import { longTime, messageTime, personName } from "./format.js";
+import { richText } from "./rich-text.js";
 
 const NEAR_BOTTOM_PX = 80;
 const PENDING = "li[data-state='pending'], li[data-state='failed']";
@@ -156,7 +157,7 @@ export class MessageList {
         : null);
     const body = deleted
       ? h("p", { class: "body", text: "This message was deleted." })
-      : h("p", { class: "body", text: message.message_body });
+      : h("div", { class: "body" }, richText(message.message_body));
     const bubble = h("div", { class: "bubble" }, meta, body);
     if (mine && !deleted) {
       bubble.append(h("div", { class: "actions" },
