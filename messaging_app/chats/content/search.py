@@ -5,9 +5,11 @@ digits, lower-cased, every one required; a term ending in ``*`` matches as
 a prefix (``deploy*`` finds "deployment").  ``search`` asks the engine's
 index (``chats.content.search_index``) for one page of hits, best first,
 within the requester's conversations only, then reads those messages with
-their senders and conversations: two queries whatever the page size
-(three on SQLite, which first lists the requester's conversations to
-narrow the FTS match to them, and ranks the matches in Python: ``ranked``).
+their senders and conversations: two queries whatever the page size,
+plus one listing the requester's conversations (SQLite narrows the FTS
+match to them and ranks the matches in Python, ``ranked``; PostgreSQL
+seeks them in an index) and, on PostgreSQL, one reading how common the
+words are (``share_of``).
 ``snippet`` cuts the part of a body around the first match into fragments
 that say which words matched: data for the client to draw, never HTML.
 """
@@ -25,9 +27,13 @@ SNIPPET_LENGTH = 160
 SNIPPET_LEAD = 50
 # A search ranks (and finds) the newest this many matches.
 RANK_WINDOW = 1000
-# Up to this many conversations, SQLite narrows a search to the
-# requester's conversations inside the FTS index (it then ranks only their
-# matches); beyond it, the join alone keeps the others out.
+# PostgreSQL: a search whose words are all in at least this share of
+# messages is dense (see ``page_sql``).
+DENSE_SHARE = 0.05
+# Up to this many conversations, a search names the requester's
+# conversations (SQLite inside the FTS match, PostgreSQL as an array the
+# history index can seek); beyond it, the membership join alone keeps the
+# others out.
 MAX_CONVERSATIONS_IN_MATCH = 500
 # A word: a run of letters and digits (the underscore separates words in
 # both engines' tokenizers, so it does here too).
@@ -89,7 +95,7 @@ def fts5_query(terms: list[Term], conversations=None) -> str:
     return expression
 
 
-def page_sql(vendor: str, *, conversation, sender):
+def page_sql(vendor: str, *, conversation, sender, listed: bool = True, dense: bool = False):
     """The SQL for one page of hit ids and the order its parameters take.
 
     Hits are the requester's conversations' messages that are not deleted,
@@ -98,7 +104,16 @@ def page_sql(vendor: str, *, conversation, sender):
     equals.  Only the newest RANK_WINDOW matches are ranked (and found):
     scoring every one of 150,000 messages holding a word as common as "the"
     costs about a second on either engine, the newest thousand a few
-    milliseconds.  Returns ``(sql, names)``: names of the parameters in order.
+    milliseconds.
+
+    On PostgreSQL a rare word is found through the GIN index (ANDed with the
+    requester's conversations on the history index); a dense one (in at
+    least DENSE_SHARE of messages by the column's statistics, as a word like
+    "the" is) would have the GIN index hand over a hundred thousand rows to
+    read and sort, so it is looked for conversation by conversation, newest
+    first, in ``chats_message_search_scan_idx`` alone, each stopping after
+    RANK_WINDOW matches.  Returns ``(sql, names)``: names of the parameters
+    in order.
     """
     mine = ("m.conversation_id IN (SELECT p.conversation_id FROM "
             "chats_conversation_participants p WHERE p.user_id = %s)")
@@ -109,17 +124,29 @@ def page_sql(vendor: str, *, conversation, sender):
     if sender:
         narrow += " AND m.sender_id = %s"
         names.append("sender")
-    if vendor == "postgresql":
-        sql = ("WITH q AS (SELECT to_tsquery('simple', %s) AS query),"
-               " newest AS MATERIALIZED (SELECT m.message_id, m.sent_at, m.search_vector"
-               " FROM chats_message m, q"
-               f" WHERE m.search_vector @@ q.query AND m.deleted_at IS NULL AND {mine}{narrow}"
-               f" ORDER BY m.sent_at DESC LIMIT {RANK_WINDOW})"
-               " SELECT newest.message_id, ts_rank(newest.search_vector, q.query) AS score"
-               " FROM newest, q"
-               " ORDER BY score DESC, newest.sent_at DESC, newest.message_id DESC"
+    if vendor == "postgresql" and dense:
+        sql = ("WITH newest AS MATERIALIZED (SELECT n.message_id, n.sent_at, n.search_vector"
+               " FROM unnest(%s::uuid[]) AS c(id) CROSS JOIN LATERAL ("
+               "SELECT m.message_id, m.sent_at, m.search_vector FROM chats_message m"
+               " WHERE m.conversation_id = c.id"
+               " AND m.search_vector @@ to_tsquery('simple', %s) AND m.deleted_at IS NULL"
+               f"{narrow} ORDER BY m.sent_at DESC LIMIT {RANK_WINDOW}) n"
+               f" ORDER BY n.sent_at DESC LIMIT {RANK_WINDOW})"
+               " SELECT message_id, ts_rank(search_vector, to_tsquery('simple', %s)) AS score"
+               " FROM newest ORDER BY score DESC, sent_at DESC, message_id DESC"
                " LIMIT %s OFFSET %s")
-        return sql, ["query", *names, "limit", "offset"]
+        return sql, ["conversations", "query", *names[1:], "query", "limit", "offset"]
+    if vendor == "postgresql":
+        among = " AND m.conversation_id = ANY(%s)" if listed else ""
+        sql = ("WITH newest AS MATERIALIZED (SELECT m.message_id, m.sent_at, m.search_vector"
+               " FROM chats_message m WHERE m.search_vector @@ to_tsquery('simple', %s)"
+               f" AND m.deleted_at IS NULL{among} AND {mine}{narrow}"
+               f" ORDER BY m.sent_at DESC LIMIT {RANK_WINDOW})"
+               " SELECT message_id, ts_rank(search_vector, to_tsquery('simple', %s)) AS score"
+               " FROM newest ORDER BY score DESC, sent_at DESC, message_id DESC"
+               " LIMIT %s OFFSET %s")
+        return sql, ["query", *(["conversations"] if listed else []), *names, "query",
+                     "limit", "offset"]
     sql = ("SELECT m.message_id, m.message_body FROM chats_message_fts f"
            " JOIN chats_message_search_row r ON r.id = f.rowid"
            " JOIN chats_message m ON m.message_id = r.message_id"
@@ -179,13 +206,20 @@ def search(user, terms: list[Term], *, conversation=None, sender=None, offset: i
     if vendor not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"Message search needs PostgreSQL or SQLite, not {vendor}.")
     field = Message._meta.pk
+    conversations = conversations_of(user, conversation)
+    if conversations == []:
+        return []
+    dense = False
     if vendor == "postgresql":
         query = tsquery(terms)
+        dense = conversations is not None and share_of(terms) >= DENSE_SHARE
     else:
-        query = fts5_query(terms, index_narrowing(user, conversation))
-    sql, names = page_sql(vendor, conversation=conversation, sender=sender)
+        query = fts5_query(terms, conversations)
+    sql, names = page_sql(vendor, conversation=conversation, sender=sender,
+                          listed=conversations is not None, dense=dense)
     values = {
         "query": query,
+        "conversations": conversations,
         "user": field.get_db_prep_value(user.pk, connection),
         "conversation": field.get_db_prep_value(conversation, connection),
         "sender": field.get_db_prep_value(sender, connection),
@@ -206,19 +240,36 @@ def search(user, terms: list[Term], *, conversation=None, sender=None, offset: i
             for pk, score in scores.items() if pk in messages]
 
 
-def index_narrowing(user, conversation=None):
-    """The ids (as SQLite stores them) of user's conversations for the FTS
-    match, or None when there are too many to list (one query)."""
+def conversations_of(user, conversation=None):
+    """The ids of user's conversations (only conversation's, when given), as
+    the database stores them, or None when there are more than
+    MAX_CONVERSATIONS_IN_MATCH (one query)."""
     ids = Conversation.participants.through.objects.filter(user_id=user.pk)
     if conversation is not None:
         ids = ids.filter(conversation_id=conversation)
     ids = list(ids.values_list("conversation_id", flat=True)[:MAX_CONVERSATIONS_IN_MATCH + 1])
-    if not ids:
-        return ["0"]  # none: nothing can match
     if len(ids) > MAX_CONVERSATIONS_IN_MATCH:
         return None
     field = Conversation._meta.pk
     return [field.get_db_prep_value(pk, connection) for pk in ids]
+
+
+def share_of(terms: list[Term]) -> float:
+    """How many messages (a share, 0 to 1) hold every term at most, from
+    PostgreSQL's statistics of ``search_vector`` (0 for a word too rare to be
+    listed there, or before the table was analysed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs"
+                       " FROM pg_stats WHERE schemaname = current_schema()"
+                       " AND tablename = 'chats_message' AND attname = 'search_vector'")
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return 0.0
+    # The frequencies end with three more numbers (minimum, maximum, nulls).
+    shares = dict(zip(row[0], row[1][:len(row[0])], strict=True))
+    return min(min(1.0, sum(share for word, share in shares.items()
+                            if word.startswith(term.text))) if term.prefix
+               else shares.get(term.text, 0.0) for term in terms)
 
 
 def fold(word: str) -> str:

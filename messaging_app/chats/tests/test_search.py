@@ -118,7 +118,7 @@ class NoLeakTests(SearchTestCase):
         make_message(self.elsewhere, self.eve, "launch codes")
         make_message(self.with_bob, self.bob, "launch party")
         with patch.object(search, "MAX_CONVERSATIONS_IN_MATCH", 1):
-            self.assertIsNone(search.index_narrowing(self.alice))
+            self.assertIsNone(search.conversations_of(self.alice))
             self.assertEqual(self.bodies(self.find(self.alice, q="launch")), ["launch party"])
 
     def test_someone_in_no_conversation_finds_nothing(self):
@@ -239,8 +239,9 @@ class QueryTests(SearchTestCase):
             make_message(self.with_bob, self.bob, f"lime {n}")
         client = APIClient()
         client.force_authenticate(self.alice)
-        # SQLite first lists the requester's conversations for the FTS match.
-        with self.assertNumQueries(3 if connection.vendor == "sqlite" else 2):
+        # Both list the requester's conversations; PostgreSQL reads how common
+        # the words are.
+        with self.assertNumQueries(3 if connection.vendor == "sqlite" else 4):
             response = client.get(URL, {"q": "lime"})
         self.assertEqual(len(response.data["results"]), 15)
 
@@ -265,3 +266,27 @@ class SnippetTests(SearchTestCase):
     def test_accents_and_case_are_ignored_when_highlighting(self):
         fragments = search.snippet("CAFÉ and cafés", search.parse_query("cafe caf*"))
         self.assertEqual([f["text"] for f in fragments if f["highlight"]], ["CAFÉ", "cafés"])
+
+
+class DenseWordTests(FindingTests, NoLeakTests, FilterTests):
+    """On PostgreSQL, the same answers when the words are taken for common
+    ones (searched conversation by conversation in the covering index)."""
+
+    def setUp(self):
+        super().setUp()
+        if connection.vendor != "postgresql":
+            self.skipTest("only PostgreSQL chooses a plan by how common words are")
+        patcher = patch.object(search, "share_of", return_value=1.0)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_a_word_in_most_messages_is_taken_as_dense(self):
+        patch.stopall()
+        for n in range(30):
+            make_message(self.with_bob, self.bob, "common " + ("rare" if n == 0 else f"w{n}"))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE chats_message")
+        self.assertGreater(search.share_of(search.parse_query("common")), 0.5)
+        self.assertLess(search.share_of(search.parse_query("common rare")), search.DENSE_SHARE)
+        self.assertEqual(search.share_of(search.parse_query("nowhere")), 0.0)
+        self.assertEqual(len(self.bodies(self.find(self.alice, q="common"))), 20)
