@@ -307,3 +307,24 @@ class WebSocketTicket(models.Model):
     # logout and when its access token expires.
     session_id = models.CharField(max_length=64, blank=True, default="")
     auth_expires_at = models.DateTimeField(null=True, blank=True)
+
+
+class Reaction(models.Model):
+    """One person's emoji on a message, stored once per person and emoji
+    (``chats.content.reactions`` names the emoji allowed)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "created_at", "id"]
+        constraints = [
+            # Also the index that reads a message's reactions.
+            models.UniqueConstraint(fields=["message", "user", "emoji"],
+                                    name="reaction_once_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.emoji} on {self.message_id}"

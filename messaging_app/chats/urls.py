@@ -4,6 +4,8 @@ from rest_framework import routers
 from rest_framework_nested.routers import NestedDefaultRouter
 
 from .accounts.passwords import PasswordChangeView
+from .content.reactions_api import (ConversationReactionsView, MessageReactionsView,
+                                    MessageReactionView)
 from .content.search_api import MessageSearchView
 from .views import (ConversationMessageViewSet, ConversationViewSet, MessageViewSet,
                     UserViewSet, WebSocketTicketView)
@@ -21,6 +23,12 @@ urlpatterns = [
     path("ws-ticket/", WebSocketTicketView.as_view(), name="ws-ticket"),
     path("users/me/password/", PasswordChangeView.as_view(), name="user-password"),
     path("messages/search/", MessageSearchView.as_view(), name="message-search"),
+    path("messages/<uuid:message_id>/reactions/", MessageReactionsView.as_view(),
+         name="message-reactions"),
+    path("messages/<uuid:message_id>/reactions/<str:name>/", MessageReactionView.as_view(),
+         name="message-reaction"),
+    path("conversations/<uuid:conversation_id>/reactions/", ConversationReactionsView.as_view(),
+         name="conversation-reactions"),
     path("", include(router.urls)),
     path("", include(conversations_router.urls)),
 ]
