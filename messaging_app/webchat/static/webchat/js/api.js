@@ -20,6 +20,9 @@ export const paths = {
   latestMessages: (id, pageSize) => `/api/conversations/${id}/messages/?cursor=latest&page_size=${pageSize}`,
   messagesAround: (id, seq, pageSize) => `/api/conversations/${id}/messages/?around=${seq}&page_size=${pageSize}`,
   searchMessages: (query) => `/api/messages/search/?q=${encodeURIComponent(query)}&page_size=30`,
+  reaction: (messageId, name) => `/api/messages/${messageId}/reactions/${name}/`,
+  messageReactions: (messageId) => `/api/messages/${messageId}/reactions/`,
+  conversationReactions: (id, from, to) => `/api/conversations/${id}/reactions/?from_seq=${from}&to_seq=${to}`,
   message: (id, messageId) => `/api/conversations/${id}/messages/${messageId}/`,
   read: (id) => `/api/conversations/${id}/read/`,
   reads: (id) => `/api/conversations/${id}/reads/`,
@@ -77,6 +80,10 @@ export class Api {
 
   async patch(path, body) {
     return (await this.request(path, { method: "PATCH", body })).data;
+  }
+
+  async put(path, body) {
+    return (await this.request(path, { method: "PUT", body })).data;
   }
 
   async delete(path) {

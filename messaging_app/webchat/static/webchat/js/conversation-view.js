@@ -14,6 +14,7 @@ import { MessageActions } from "./message-actions.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
+import { Reactions } from "./reactions.js";
 import { ReadReceipts } from "./read-receipts.js";
 import { Typing } from "./typing.js";
 
@@ -38,12 +39,16 @@ export class ConversationView {
       me,
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
-      onDrawn: (node, old) => this.receipts.track(node, old),
+      onDrawn: (node, old) => {
+        this.receipts.track(node, old);
+        this.reactions.decorate(node);
+      },
       onChange: () => this.receipts.render(),
       onJump: () => this.composer.focus(),
     });
     this.pages = new HistoryPages({ api, current, list: this.list });
     this.actions = new MessageActions({ api, current, list: this.list });
+    this.reactions = new Reactions({ api, current, list: this.list, me });
     this.receipts = new ReadReceipts({ api, current, me, list: this.list, onReadState });
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
@@ -72,6 +77,7 @@ export class ConversationView {
     Object.assign(this.current, { conversation: null, gone: false });
     this.current.generation += 1;
     this.receipts.reset();
+    this.reactions.reset();
     this.list.clear();
     this.pages.reset();
     this.typing.reset();
@@ -206,6 +212,11 @@ export class ConversationView {
   /** A read event: someone's marker moved. */
   applyRead(event) {
     this.receipts.apply(event);
+  }
+
+  /** A reaction.updated event. */
+  applyReaction(event) {
+    this.reactions.apply(event);
   }
 
   /** A typing event for the open conversation. */
