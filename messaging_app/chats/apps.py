@@ -11,6 +11,7 @@ class ChatsConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401  (connects the event publishers)
         from .accounts import revocation  # noqa: F401  (revokes on password change)
+        from .content import attachments  # noqa: F401  (files go with their message)
         from django.db.models.signals import post_migrate
         from .content.search_index import ensure_search_triggers
         post_migrate.connect(ensure_search_triggers, sender=self)

@@ -328,3 +328,33 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.emoji} on {self.message_id}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept in the ``attachments`` storage
+    (``chats.content.attachments``) under a key naming no user input.
+
+    ``content_type`` is what the bytes are (sniffed), whatever the file was
+    called; images have their size and a thumbnail.  Deleting the message
+    (soft or hard) deletes the row and the stored files.
+    """
+
+    attachment_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    storage_key = models.CharField(max_length=255)
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    thumbnail_key = models.CharField(max_length=255, blank=True, default="")
+    thumbnail_width = models.IntegerField(null=True, blank=True)
+    thumbnail_height = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.content_type}, {self.size} bytes)"
