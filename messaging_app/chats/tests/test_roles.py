@@ -215,6 +215,11 @@ class OwnerMigrationTests(TransactionTestCase):
     BEFORE = [("chats", "0009_conversation_last_message")]
     AFTER = [("chats", "0010_conversation_owner")]
 
+    def tearDown(self):
+        # Leave the schema at the newest migration for the tests that follow.
+        self.migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        super().tearDown()
+
     def migrate(self, targets):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()

@@ -20,6 +20,8 @@ export const paths = {
   latestMessages: (id, pageSize) => `/api/conversations/${id}/messages/?cursor=latest&page_size=${pageSize}`,
   messagesAround: (id, seq, pageSize) => `/api/conversations/${id}/messages/?around=${seq}&page_size=${pageSize}`,
   searchMessages: (query) => `/api/messages/search/?q=${encodeURIComponent(query)}&page_size=30`,
+  attachments: (id) => `/api/conversations/${id}/attachments/`,
+  conversationAttachments: (id, from, to) => `/api/conversations/${id}/attachments/?from_seq=${from}&to_seq=${to}`,
   reaction: (messageId, name) => `/api/messages/${messageId}/reactions/${name}/`,
   messageReactions: (messageId) => `/api/messages/${messageId}/reactions/`,
   conversationReactions: (id, from, to) => `/api/conversations/${id}/reactions/?from_seq=${from}&to_seq=${to}`,
@@ -67,6 +69,27 @@ export class Api {
       const data = response.status === 204 ? null : await response.json().catch(() => null);
       if (!response.ok) throw new ApiError(response.status, data);
       return { status: response.status, data };
+    }
+  }
+
+  /** The bytes at path (an attachment), as a Blob; a refused token is refreshed once. */
+  async blob(path) {
+    for (let attempt = 0; ; attempt += 1) {
+      let response;
+      try {
+        response = await fetch(path, {
+          headers: { Authorization: `Bearer ${await this.session.accessToken()}` },
+          credentials: "omit",
+        });
+      } catch (error) {
+        throw new NetworkError(error);
+      }
+      if (response.status === 401 && attempt === 0) {
+        await this.session.refresh();
+        continue;
+      }
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+      return response.blob();
     }
   }
 

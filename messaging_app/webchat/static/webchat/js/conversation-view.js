@@ -10,6 +10,7 @@ import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
 import { conversationName, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
+import { Files } from "./files.js";
 import { MessageActions } from "./message-actions.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
@@ -42,6 +43,7 @@ export class ConversationView {
       onDrawn: (node, old) => {
         this.receipts.track(node, old);
         this.reactions.decorate(node);
+        this.files.decorate(node);
       },
       onChange: () => this.receipts.render(),
       onJump: () => this.composer.focus(),
@@ -49,6 +51,7 @@ export class ConversationView {
     this.pages = new HistoryPages({ api, current, list: this.list });
     this.actions = new MessageActions({ api, current, list: this.list });
     this.reactions = new Reactions({ api, current, list: this.list, me });
+    this.files = new Files({ api, session: api.session, current, list: this.list });
     this.receipts = new ReadReceipts({ api, current, me, list: this.list, onReadState });
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
@@ -78,6 +81,7 @@ export class ConversationView {
     this.current.generation += 1;
     this.receipts.reset();
     this.reactions.reset();
+    this.files.reset();
     this.list.clear();
     this.pages.reset();
     this.typing.reset();
