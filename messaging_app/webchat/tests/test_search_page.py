@@ -49,11 +49,12 @@ class SearchPageTests(BrowserTestCase):
             count = len(alice.bodies())
             alice.js("const h = document.getElementById('history');"
                      "h.scrollTop = h.scrollHeight;")
-            alice.wait_until(lambda d: len(alice.bodies()) > count
+            alice.wait_until(lambda d, count=count: len(alice.bodies()) > count
                              or "message 120" in alice.bodies(), "a newer page")
         bodies = alice.bodies()
         self.assertEqual(bodies[-1], "message 120")
         self.assertEqual(len(bodies), len(set(bodies)), "no message twice")
-        seqs = [int(li.get_attribute("data-seq")) for li in alice.find_all("#messages li[data-seq]")]
+        seqs = [int(li.get_attribute("data-seq"))
+                for li in alice.find_all("#messages li[data-seq]")]
         self.assertEqual(seqs, list(range(seqs[0], 121)), "no gap")
         self.assertLessEqual(seqs[0], 20)
