@@ -268,13 +268,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Message attachments go through Django's storage API (``attachments``):
 # files under DJANGO_MEDIA_ROOT (default media/ beside manage.py), or an
-# S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set (django-storages;
+# S3-compatible bucket when DJANGO_ATTACHMENTS_BUCKET is set (django-storages;
 # it reads AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY).  Nothing is served from there directly: only the
 # API's authorized download view reads the files.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("DJANGO_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
-_ATTACHMENTS_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
+_ATTACHMENTS_BUCKET = os.environ.get("DJANGO_ATTACHMENTS_BUCKET", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -75,7 +75,11 @@ class ConversationAttachmentsView(APIView):
     @extend_schema(
         summary="Send a file", operation_id="conversations_attachments_create",
         request={"multipart/form-data": UploadSerializer},
-        responses={201: AttachmentSerializer},
+        responses={201: AttachmentSerializer,
+                   413: OpenApiResponse(description="Larger than the limit "
+                                                    "(`attachment_too_large`)."),
+                   415: OpenApiResponse(description="Not an allowed type, judged by the bytes "
+                                                    "(`unsupported_type`).")},
         description="Sends a new message carrying the file (its `message_body` is the caption, "
                     "or a clip and the file name). At most `ATTACHMENT_MAX_BYTES` (10 MB by "
                     "default; larger is a 413 `attachment_too_large`); PNG, JPEG, GIF, WebP, "

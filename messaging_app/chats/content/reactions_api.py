@@ -89,7 +89,9 @@ class MessageReactionView(APIView):
 
     @extend_schema(summary="React to a message", operation_id="messages_reactions_add",
                    parameters=[NAME], request=None,
-                   responses={201: MessageReactionsSerializer, 200: MessageReactionsSerializer},
+                   responses={201: MessageReactionsSerializer, 200: MessageReactionsSerializer,
+                              409: OpenApiResponse(description="The message was deleted "
+                                                               "(`message_deleted`).")},
                    description="Adds your reaction (201), or leaves it as it is if you had "
                                "already reacted so (200). A deleted message is a 409.")
     def put(self, request, message_id, name):
