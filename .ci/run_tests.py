@@ -25,14 +25,29 @@ PYTHON = sys.executable
 UNITTEST = [PYTHON, "-m", "unittest", "-v"]
 DJANGO = [PYTHON, "manage.py", "test", "-v", "2", "--noinput"]
 
-# (row name, folder, command, extra environment)
-SUITES = [
-    ("python-generators-0x00", "python-generators-0x00", UNITTEST, {}),
-    ("python-decorators-0x01", "python-decorators-0x01", UNITTEST, {}),
-    ("messaging_app", "messaging_app", DJANGO, {}),
-    ("0x03-unittests_and_integrations", "0x03-unittests_and_integrations",
-     UNITTEST, {}),
-]
+MODULES = ROOT / ".ci" / "modules"
+COMMANDS = {"plain": UNITTEST, "django": DJANGO}
+
+
+def read_suites(path: Path = MODULES) -> list:
+    """Return (row name, folder, command, extra environment) per module.
+
+    ``path`` holds one ``folder kind`` pair per line (``#`` starts a
+    comment); an unknown kind raises SystemExit naming the line.
+    """
+    suites = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2 or fields[1] not in COMMANDS:
+            raise SystemExit(f"{path}:{number}: expected 'folder kind' with "
+                             f"kind one of {sorted(COMMANDS)}, got {line!r}")
+        suites.append((fields[0], fields[0], COMMANDS[fields[1]], {}))
+    return suites
+
+
+SUITES = read_suites()
 
 RAN = re.compile(r"^Ran (\d+) tests? in ([\d.]+)s$", re.M)
 STATUS = re.compile(r"^(OK|FAILED)(?: \((.*)\))?$", re.M)
@@ -112,7 +127,8 @@ def main() -> int:
     """Run the selected suites, print the table and the closing line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*",
-                        help="folders to test (default: all four)")
+                        help="folders to test (default: every module "
+                        "in .ci/modules)")
     parser.add_argument("--postgres", metavar="URL",
                         help="also run messaging_app with DATABASE_URL=URL")
     args = parser.parse_args()

@@ -25,6 +25,10 @@ from fake_github import FakeGitHub, routes_for
 from fixtures import TEST_PAYLOAD
 
 ORG_PAYLOAD, REPOS_PAYLOAD, EXPECTED_REPOS, APACHE2_REPOS = TEST_PAYLOAD[0]
+# What each TEST_PAYLOAD tuple holds, in order: the class attributes that
+# @parameterized_class sets on the integration test classes.
+PAYLOAD_NAMES = ("org_payload", "repos_payload", "expected_repos",
+                 "apache2_repos")
 GOOGLE_ORG_URL = "https://api.github.com/orgs/google"
 GOOGLE_REPOS_URL = "https://api.github.com/orgs/google/repos"
 # A proxy set in the environment (http_proxy) would otherwise carry the
@@ -175,17 +179,18 @@ class TestGithubOrgClient(unittest.TestCase):
                          "https://api.github.com/orgs/{org}")
 
 
-@parameterized_class(
-    ("org_payload", "repos_payload", "expected_repos", "apache2_repos"),
-    TEST_PAYLOAD,
-)
-class TestIntegrationGithubOrgClient(unittest.TestCase):
-    """Integration tests: only requests.get is patched, answering by URL."""
+class PayloadAttributes:
+    """The attributes @parameterized_class fills from TEST_PAYLOAD."""
 
     org_payload: Dict = {}
     repos_payload: List[Dict] = []
     expected_repos: List[str] = []
     apache2_repos: List[str] = []
+
+
+@parameterized_class(PAYLOAD_NAMES, TEST_PAYLOAD)
+class TestIntegrationGithubOrgClient(PayloadAttributes, unittest.TestCase):
+    """Integration tests: only requests.get is patched, answering by URL."""
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -249,17 +254,9 @@ class TestIntegrationGithubOrgClient(unittest.TestCase):
                       str(caught.exception))
 
 
-@parameterized_class(
-    ("org_payload", "repos_payload", "expected_repos", "apache2_repos"),
-    TEST_PAYLOAD,
-)
-class TestHTTPIntegrationGithubOrgClient(unittest.TestCase):
+@parameterized_class(PAYLOAD_NAMES, TEST_PAYLOAD)
+class TestHTTPIntegrationGithubOrgClient(PayloadAttributes, unittest.TestCase):
     """Integration tests with no mocks: a real HTTP server on 127.0.0.1."""
-
-    org_payload: Dict = {}
-    repos_payload: List[Dict] = []
-    expected_repos: List[str] = []
-    apache2_repos: List[str] = []
 
     @classmethod
     def setUpClass(cls) -> None:

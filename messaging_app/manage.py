@@ -5,11 +5,23 @@ import sys
 
 
 def main() -> None:
-    """Run an administrative task with this project's settings."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messaging_app.settings")
+    """Run an administrative task with this project's settings; ``test``
+    runs with ``messaging_app.test_settings`` (settings.py with test defaults)."""
+    testing = len(sys.argv) > 1 and sys.argv[1] == "test"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE",
+                          "messaging_app.test_settings" if testing else "messaging_app.settings")
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except OperationalError as error:
+        from messaging_app.missing_database import fix_for
+
+        message = fix_for(error)
+        if not message:
+            raise
+        sys.exit(message)
 
 
 if __name__ == "__main__":

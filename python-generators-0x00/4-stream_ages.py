@@ -9,7 +9,7 @@ from operator import itemgetter
 
 import prodev_db
 
-AGES_SQL = "SELECT CAST(age AS SIGNED INTEGER) AS age FROM user_data"
+AGES_SQL = f"SELECT {prodev_db.AGE} FROM user_data"
 
 
 def stream_user_ages():

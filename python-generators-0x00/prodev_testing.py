@@ -257,3 +257,89 @@ class SQLiteBackend(Backend):
         path = Path(os.environ["PRODEV_SQLITE_PATH"])
         for leftover in (path, Path(f"{path}-journal")):
             leftover.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------
+# A server with a row-based binary log (the binlog follower's tests)
+
+BINLOG_HOST = os.environ.get("MYSQL_BINLOG_HOST", "127.0.0.1")
+BINLOG_PORT = os.environ.get("MYSQL_BINLOG_PORT", "3307")
+
+
+@functools.lru_cache(maxsize=None)
+def binlog_unavailable_reason() -> Optional[str]:
+    """Return why the binlog server cannot be used, or None when it can."""
+    where = f"{BINLOG_HOST}:{BINLOG_PORT}"
+    cfg = prodev_db.settings()
+    try:
+        connection = mysql.connector.connect(
+            host=BINLOG_HOST, port=int(BINLOG_PORT), user=cfg.user,
+            password=cfg.password, connection_timeout=5)
+    except (mysql.connector.Error, ValueError) as error:
+        return (f"no MySQL with a binlog at {where} "
+                f"({str(error).splitlines()[0]}); start one with "
+                "../.ci/start-mariadb-binlog or set MYSQL_BINLOG_HOST / "
+                "MYSQL_BINLOG_PORT")
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT @@log_bin, @@binlog_format")
+        log_bin, binlog_format = cursor.fetchone()
+    finally:
+        connection.close()
+    if str(log_bin) != "1" or binlog_format != "ROW":
+        return (f"MySQL at {where} has log_bin={log_bin}, binlog_format="
+                f"{binlog_format}; the binlog tests need log_bin on and ROW")
+    return None
+
+
+class BinlogBackend(MySQLBackend):
+    """Run the case on the binlog server (MYSQL_BINLOG_HOST/PORT).
+
+    The server defaults to 127.0.0.1:3307, where ``.ci/start-mariadb-binlog``
+    starts one.  Skips with the reason when it is away or has no row-based
+    binlog; ``REQUIRE_MYSQL=1`` makes that a failure.
+    """
+
+    binlog_saved_env: Dict[str, Optional[str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Mark the class skipped when the binlog server is away."""
+        super().__init_subclass__(**kwargs)
+        reason = binlog_unavailable_reason()
+        if reason and not require_mysql():
+            cls.__unittest_skip__ = True
+            cls.__unittest_skip_why__ = reason
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        """Point MYSQL_HOST/MYSQL_PORT at the binlog server."""
+        reason = binlog_unavailable_reason()
+        if reason:
+            if require_mysql():
+                raise RuntimeError(f"REQUIRE_MYSQL=1 but {reason}")
+            raise unittest.SkipTest(reason)
+        cls.binlog_saved_env = {key: os.environ.get(key)
+                                for key in ("MYSQL_HOST", "MYSQL_PORT")}
+        os.environ["MYSQL_HOST"] = BINLOG_HOST
+        os.environ["MYSQL_PORT"] = BINLOG_PORT
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls._restore_binlog_env()
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Drop the test database there, then point back."""
+        try:
+            super().tearDownClass()
+        finally:
+            cls._restore_binlog_env()
+
+    @classmethod
+    def _restore_binlog_env(cls) -> None:
+        for key, value in cls.binlog_saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -25,7 +25,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     Messages are not inlined (a conversation can hold tens of thousands);
     the message list filters by conversation instead.  The owner is shown,
-    not edited: it follows the participants (``chats.signals``), so removing
+    not edited: it follows the participants (``services.settle_owner``), so removing
     the owner here hands the conversation to the longest-standing member.
     """
 

@@ -13,7 +13,6 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from .accounts import revocation
-from .serializers import RefreshTokenSerializer
 
 __all__ = ["ChatTokenObtainPairSerializer", "ChatTokenObtainPairView", "TokenRefreshView",
            "LogoutView", "get_tokens_for_user"]
@@ -59,17 +58,25 @@ class ChatTokenRefreshSerializer(TokenRefreshSerializer):
                                        "no_active_account") from None
 
 
+@extend_schema_view(post=extend_schema(summary="Refresh an access token"))
 class TokenRefreshView(BaseTokenRefreshView):
     """``POST /api/token/refresh/``: a new access token (and, rotated, refresh token)."""
 
     serializer_class = ChatTokenRefreshSerializer
 
 
-@extend_schema_view(post=extend_schema(auth=[], responses={200: TokenPairSerializer}))
+@extend_schema_view(post=extend_schema(summary="Sign in: get an access/refresh pair", auth=[],
+                                       responses={200: TokenPairSerializer}))
 class ChatTokenObtainPairView(TokenObtainPairView):
     """``POST /api/token/``: obtain an access/refresh pair."""
 
     serializer_class = ChatTokenObtainPairSerializer
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    """The refresh token to revoke on logout."""
+
+    refresh = serializers.CharField()
 
 
 class LogoutView(generics.GenericAPIView):
@@ -83,7 +90,8 @@ class LogoutView(generics.GenericAPIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
-    @extend_schema(auth=[], responses={204: OpenApiResponse(description="Revoked")})
+    @extend_schema(summary="Sign out: revoke a refresh token", auth=[],
+                   responses={204: OpenApiResponse(description="Revoked")})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,12 +3,28 @@
 Primary keys are UUIDs (``user_id``, ``conversation_id``, ``message_id``);
 there is no ``id`` attribute anywhere, so code uses ``.pk``.
 """
+import hashlib
+import unicodedata
 import uuid
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from .accounts.usernames import username_key
+
+USERNAME_TAKEN = "A user with that username, or one that looks the same, already exists."
+
+
+class AccountManager(UserManager):
+    """Django's UserManager; ``bulk_create`` fills ``username_key`` too."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for user in objs:
+            user.username_key = username_key(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class User(AbstractUser):
@@ -32,6 +48,12 @@ class User(AbstractUser):
     phone_number = models.CharField(max_length=32, null=True, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The username after NFKC, case folding and TR39's confusables skeleton
+    # (chats.accounts.usernames), kept by save(): unique, so that no two
+    # accounts have usernames that look alike.
+    username_key = models.TextField(unique=True, editable=False)
+
+    objects = AccountManager()
 
     REQUIRED_FIELDS = ["email", "first_name", "last_name"]
 
@@ -45,9 +67,30 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    def clean(self):
+        """Refuse a username that looks like another account's (forms: the admin)."""
+        super().clean()
+        key = username_key(self.username or "")
+        if User.objects.filter(username_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"username": USERNAME_TAKEN}, code="unique")
 
-# The order of a conversation's history, oldest first: every history query,
-# page and cursor uses it, and the history index holds exactly this order.
+    def validate_unique(self, exclude=None):
+        # clean() checks username_key, with a message naming the username.
+        super().validate_unique(exclude={*(exclude or ()), "username_key"})
+
+    def save(self, *args, **kwargs):
+        self.username_key = username_key(self.username or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
+
+
+# The answer to an unknown conversation id, wherever it is met.
+NO_CONVERSATION = "No conversation has this id."
+
+# The order of a conversation's messages, oldest first: every message list,
+# page and cursor uses it, and the conversation-order index holds exactly it.
 MESSAGE_ORDERING = ("sent_at", "message_id")
 NEWEST_FIRST = tuple(f"-{name}" for name in MESSAGE_ORDERING)
 # The order of the conversation list: latest activity first.
@@ -66,7 +109,8 @@ class Conversation(models.Model):
     keeps one direct conversation per pair.
 
     ``owner`` is one of the participants, or None: a group is owned by its
-    creator until they hand it over or go (``owner_among`` says who then); a
+    creator until they hand it over or go (``services.settle_owner`` says who
+    then); a
     direct conversation has no owner.  ``chats.permissions`` says what the
     owner alone may do.
     """
@@ -85,7 +129,7 @@ class Conversation(models.Model):
     last_seq = models.BigIntegerField(default=0, editable=False)
     # The message numbered last_seq; the list reads it with one join.  A
     # hard delete of it moves the pointer to the newest remaining message
-    # (chats.signals), an edit or soft delete shows through the join.
+    # (services.purged), an edit or soft delete shows through the join.
     last_message = models.ForeignKey("Message", null=True, blank=True, editable=False,
                                      on_delete=models.SET_NULL, related_name="+")
     # Messages hard-deleted (admin, shell, a sender's account removed; the
@@ -103,19 +147,6 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Conversation {self.conversation_id}"
-
-    @staticmethod
-    def owner_among(owner_id, members, *, direct: bool):
-        """Return who owns a conversation whose members are ``members`` (user
-        ids, longest-standing first: by the order they joined in).
-
-        A direct conversation has no owner (None); otherwise the owner stays
-        while still a member, and when they are gone (or there was none) the
-        longest-standing member owns it; an empty conversation has no owner.
-        """
-        if direct or not members:
-            return None
-        return owner_id if owner_id in members else members[0]
 
     @staticmethod
     def direct_key_for(user_a_pk, user_b_pk) -> str:
@@ -173,10 +204,45 @@ class MessageQuerySet(models.QuerySet):
                 last = allocate_seq(conversation_id, len(group), newest.pk,
                                     newest.sent_at or timezone.now())
                 if last is None:
-                    raise Conversation.DoesNotExist("No conversation has this id.")
+                    raise Conversation.DoesNotExist(NO_CONVERSATION)
                 for offset, obj in enumerate(group):
                     obj.seq = last - len(group) + 1 + offset
             return super().bulk_create(objs, *args, **kwargs)
+
+
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt,
+# Unicode 15.1; Python's unicodedata does not expose it): code points a
+# renderer draws as nothing when it does not support them.  Among them the
+# soft hyphen, zero-width space and joiners, bidi marks, embeddings and
+# isolates, variation selectors (U+FE00..FE0F, U+E0100..E01EF), Hangul
+# fillers, tag characters (U+E0000..E007F) and the reserved blocks kept for
+# future ones.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+# Drawn as nothing but not default-ignorable: the blank Braille pattern.
+INVISIBLE = frozenset("\u2800")
+# Whitespace and the categories of invisible controls: format, control, and
+# the separators.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def is_default_ignorable(ch: str) -> bool:
+    """True when the character ch has Unicode's Default_Ignorable_Code_Point property."""
+    point = ord(ch)
+    return any(low <= point <= high for low, high in DEFAULT_IGNORABLE)
+
+
+def is_blank(text: str) -> bool:
+    """True when text (str) has no character a reader would see: only
+    whitespace, controls, format characters and default-ignorable code points.
+    A message body must have one visible character."""
+    return all(ch.isspace() or ch in INVISIBLE or is_default_ignorable(ch)
+               or unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
 
 
 class Message(models.Model):
@@ -192,7 +258,7 @@ class Message(models.Model):
 
     message_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_messages")
-    # No single-column index: the history index below starts with it.
+    # No single-column index: the conversation-order index below starts with it.
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
                                      related_name="messages", db_index=False)
     message_body = models.TextField()
@@ -209,7 +275,7 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_conv_seq_uniq"),
         ]
         indexes = [
-            # The history index: pages and cursors read it in order.
+            # The conversation-order index: pages and cursors read it in order.
             models.Index(fields=["conversation", *MESSAGE_ORDERING],
                          name="message_conv_sent_id_idx"),
             # A member's newest own message: what they have read at least.
@@ -233,7 +299,7 @@ class Message(models.Model):
                 self.seq = allocate_seq(self.conversation_id, 1, self.pk,
                                         self.sent_at or timezone.now())
                 if self.seq is None:
-                    raise Conversation.DoesNotExist("No conversation has this id.")
+                    raise Conversation.DoesNotExist(NO_CONVERSATION)
                 if self.sent_at is None:
                     self.sent_at = timezone.now()
                 return super().save(*args, **kwargs)
@@ -307,6 +373,11 @@ class WebSocketTicket(models.Model):
     # logout and when its access token expires.
     session_id = models.CharField(max_length=64, blank=True, default="")
     auth_expires_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def digest_of(ticket: str) -> str:
+        """What is stored of a ticket: its SHA-256, in hex."""
+        return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 class Reaction(models.Model):

@@ -3,7 +3,6 @@ import base64
 import binascii
 import json
 import uuid
-from collections import OrderedDict
 from datetime import UTC
 
 from django.core.paginator import Page, Paginator
@@ -17,8 +16,33 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from .models import MESSAGE_ORDERING, NEWEST_FIRST
 
 
+def checked_page_size(request, paginator) -> int:
+    """``?page_size=`` of request, capped at ``paginator.max_page_size``, or
+    ``paginator.page_size`` when absent.  Raise ValidationError (400,
+    naming ``page_size``) for anything but a positive integer."""
+    raw = request.query_params.get(paginator.page_size_query_param)
+    if raw is None:
+        return paginator.page_size
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValidationError({paginator.page_size_query_param: [
+            "A positive integer is required."]})
+    return min(size, paginator.max_page_size)
+
+
+def page_response(results, paginator, head=None) -> Response:
+    """A page: ``head`` (e.g. ``{"count": ...}``), the ``next`` and
+    ``previous`` links of paginator, then ``results``."""
+    return Response({**(head or {}), "next": paginator.get_next_link(),
+                     "previous": paginator.get_previous_link(), "results": results})
+
+
 class MessagePagination(PageNumberPagination):
-    """``?page=N`` (20 per page, ``?page_size=`` up to 100), with a total count.
+    """``?page=N`` with a total ``count``: 20 per page, ``?page_size=`` up to
+    100 (``checked_page_size``); every list's page-size rule.
 
     The count is the object list's ``count()``: a queryset's COUNT, or what
     ``queries.DeferredJoinPages`` is told.
@@ -28,13 +52,11 @@ class MessagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        return checked_page_size(request, self)
+
     def get_paginated_response(self, data):
-        return Response(OrderedDict([
-            ("count", self.page.paginator.count),
-            ("next", self.get_next_link()),
-            ("previous", self.get_previous_link()),
-            ("results", data),
-        ]))
+        return page_response(data, self, {"count": self.page.paginator.count})
 
     def get_paginated_response_schema(self, schema):
         # Only ``results`` is promised: the nested message list answers with
@@ -71,10 +93,20 @@ class TotalOnRowsPaginator(Paginator):
         return super().page(number)
 
 
-class ConversationPagination(MessagePagination):
-    """MessagePagination for the conversation list: the total comes with the page."""
+class ConversationPagination(PageNumberPagination):
+    """Numbered pages of the conversation list, sized as message pages are:
+    the total comes with the page (``TotalOnRowsPaginator``)."""
 
+    page_size = MessagePagination.page_size
+    page_size_query_param = MessagePagination.page_size_query_param
+    max_page_size = MessagePagination.max_page_size
     django_paginator_class = TotalOnRowsPaginator
+
+    def get_page_size(self, request) -> int:
+        return checked_page_size(request, self)
+
+    def get_paginated_response(self, data):
+        return page_response(data, self, {"count": self.page.paginator.count})
 
 
 class MessageCursorPagination(BasePagination):
@@ -92,9 +124,9 @@ class MessageCursorPagination(BasePagination):
     a page boundary.
     """
 
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+    page_size = MessagePagination.page_size
+    page_size_query_param = MessagePagination.page_size_query_param
+    max_page_size = MessagePagination.max_page_size
     cursor_query_param = "cursor"
     params = ("cursor", "before", "after")
 
@@ -104,16 +136,7 @@ class MessageCursorPagination(BasePagination):
         return any(name in request.query_params for name in cls.params)
 
     def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            raise ValidationError({"page_size": ["A positive integer is required."]}) from None
-        if size < 1:
-            raise ValidationError({"page_size": ["A positive integer is required."]})
-        return min(size, self.max_page_size)
+        return checked_page_size(request, self)
 
     @staticmethod
     def encode(direction: str, message) -> str:
@@ -123,6 +146,8 @@ class MessageCursorPagination(BasePagination):
     def decode(self, token: str):
         """Return (direction, sent_at, message_id) from a cursor token."""
         try:
+            if len(token) > 4096:  # a real token is about 120 characters
+                raise ValueError(len(token))
             padded = token + "=" * (-len(token) % 4)
             direction, sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded))
             when = parse_datetime(sent_at)
@@ -131,7 +156,8 @@ class MessageCursorPagination(BasePagination):
             # In UTC before it reaches SQL: PostgreSQL refuses offsets beyond
             # 15:59, and 9999-12-31 at -23:59 is past the last date there is.
             return direction, when.astimezone(UTC), uuid.UUID(message_id)
-        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError,
+                RecursionError):  # json.loads on deeply nested brackets
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
 
     def anchor(self, queryset, request):
@@ -210,11 +236,7 @@ class MessageCursorPagination(BasePagination):
         return None
 
     def get_paginated_response(self, data):
-        return Response(OrderedDict([
-            ("next", self.get_next_link()),
-            ("previous", self.get_previous_link()),
-            ("results", data),
-        ]))
+        return page_response(data, self)
 
     def get_paginated_response_schema(self, schema):
         return {

@@ -4,9 +4,24 @@ import uuid
 from rest_framework.permissions import BasePermission
 
 from .models import Conversation, Message
-from .queries import membership
+from .queries import participant_conversation
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
+
+
+def checked_conversation(request, conversation_pk):
+    """``queries.participant_conversation`` for the requester, read once per
+    request and conversation: the permission check and the view share it."""
+    known = vars(request).setdefault("checked_conversations", {})
+    key = str(conversation_pk)
+    if key not in known:
+        known[key] = participant_conversation(request.user, conversation_pk)
+    return known[key]
+
+
+def is_participant(request, conversation_pk) -> bool:
+    """Whether the requester takes part in the conversation (NotFound if there is none)."""
+    return checked_conversation(request, conversation_pk) is not None
 
 
 class IsParticipantOfConversation(BasePermission):
@@ -26,12 +41,12 @@ class IsParticipantOfConversation(BasePermission):
             return False
         conversation_pk = view.kwargs.get("conversation_pk")
         if conversation_pk is not None:
-            return membership(request, conversation_pk) is not None
+            return is_participant(request, conversation_pk)
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
         if isinstance(obj, Message):
-            if membership(request, obj.conversation_id) is None:
+            if not is_participant(request, obj.conversation_id):
                 return False
             if request.method in WRITE_METHODS and obj.sender_id != request.user.pk:
                 self.message = "Only the sender may edit or delete this message."
@@ -40,7 +55,7 @@ class IsParticipantOfConversation(BasePermission):
             return True
         if isinstance(obj, Conversation):
             # Reads, posts and PUT/PATCH/DELETE alike need a participant.
-            return membership(request, obj.pk) is not None
+            return is_participant(request, obj.pk)
         return False
 
 

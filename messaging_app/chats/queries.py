@@ -8,8 +8,8 @@ queries whatever its length (``chats/tests/test_queries.py`` holds them):
   newest message, with the requester's read position; the total comes with
   the page, see ``pagination.TotalOnRowsPaginator``) plus one for the
   participants;
-- a history page is one query after the membership check, which also
-  reads the conversation's message count from its row.
+- a page of a conversation's messages is one query after the participant
+  check, which also reads the conversation's message count from its row.
 
 Page-number lists read their pages in two steps (``DeferredJoinPages``).
 """
@@ -19,7 +19,7 @@ from django.db.models import BigIntegerField, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework.exceptions import NotFound
 
-from .models import NEWEST_FIRST, Conversation, Message, ReadMarker, User
+from .models import NEWEST_FIRST, NO_CONVERSATION, Conversation, Message, ReadMarker, User
 from .pagination import LIST_TOTAL
 from .payloads import public_user_fields
 
@@ -27,7 +27,7 @@ from .payloads import public_user_fields
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
                   "seq", "deleted_at", *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
-# Messages nested in a conversation's detail (the full history is paginated).
+# Messages nested in a conversation's detail (the full list is paginated).
 RECENT_MESSAGES = 20
 
 
@@ -36,26 +36,21 @@ def public_users():
     return User.objects.only(*PUBLIC_USER_FIELDS)
 
 
-def membership(request, conversation_pk):
-    """The conversation if the requester takes part in it, else None.
+def participant_conversation(user, conversation_pk):
+    """The conversation if user takes part in it, else None; only its
+    counters are loaded (for ``message_count``), in one query.
 
-    Only its counters are loaded (for ``message_count``), in one query whose
-    answer is kept on the request: the permission check and the view share
-    it.  Raise NotFound for a malformed or unknown conversation id.
+    Raise NotFound for a malformed or unknown conversation id.
     """
-    known = vars(request).setdefault("conversation_memberships", {})
-    key = str(conversation_pk)
-    if key not in known:
-        try:
-            pk = uuid.UUID(key)
-        except ValueError:
-            raise NotFound("No conversation has this id.") from None
-        found = list(Conversation.objects.filter(pk=pk, participants=request.user)
-                     .only("last_seq", "purged_count")[:1])
-        if not found and not Conversation.objects.filter(pk=pk).exists():
-            raise NotFound("No conversation has this id.")
-        known[key] = found[0] if found else None
-    return known[key]
+    try:
+        pk = uuid.UUID(str(conversation_pk))
+    except ValueError:
+        raise NotFound(NO_CONVERSATION) from None
+    found = list(Conversation.objects.filter(pk=pk, participants=user)
+                 .only("last_seq", "purged_count")[:1])
+    if not found and not Conversation.objects.filter(pk=pk).exists():
+        raise NotFound(NO_CONVERSATION)
+    return found[0] if found else None
 
 
 def read_position(conversation, user):
@@ -145,19 +140,12 @@ def conversation_detail(user):
             Prefetch("messages", queryset=recent, to_attr="recent_messages")), user)
 
 
-def messages():
-    """Messages with their sender's public fields, and only the columns responses use."""
-    return Message.objects.select_related("sender").only(*MESSAGE_FIELDS)
-
-
-def history(conversation_pk):
-    """One conversation's messages (membership is checked by the caller)."""
-    return messages().filter(conversation_id=conversation_pk)
-
-
-def messages_visible_to(user):
-    """Messages of every conversation user takes part in."""
-    return messages().filter(conversation__participants=user)
+def messages(queryset=None):
+    """queryset (default: every message) with the sender's public fields
+    joined, and only the columns responses use."""
+    if queryset is None:
+        queryset = Message.objects.all()
+    return queryset.select_related("sender").only(*MESSAGE_FIELDS)
 
 
 class DeferredJoinPages:
@@ -167,12 +155,12 @@ class DeferredJoinPages:
     filters and order, over narrow index columns only), then reads those rows
     alone by primary key from ``rows`` (ordered the same way), with their
     joins and annotations.  Otherwise the database builds every row it
-    skips or sorts: on PostgreSQL, history page 500 of 20,000 messages took
+    skips or sorts: on PostgreSQL, page 500 of a conversation's 20,000 messages took
     19 ms of SQL that way and 1.7 ms this way; on SQLite a 200-conversation
     list sorted whole joined rows to keep 20 (0.9 ms of SQL against 0.3).
 
-    ``count`` is the list's length when the caller knows it (an unfiltered
-    history: the conversation row says), else ``queryset`` is counted.
+    ``count`` is the list's length when the caller knows it (a conversation's
+    unfiltered messages: the conversation row says), else ``queryset`` is counted.
     """
 
     ordered = True

@@ -9,6 +9,7 @@ from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_sch
 
 from .content.around import AROUND_DESCRIPTION
 from .models import WebSocketTicket
+from .permissions import OWNER_ACTIONS, IsOwnerOfConversation
 from .serializers import (ConversationCreateSerializer, ConversationMessageSerializer,
                           ConversationSerializer, ConversationUpdateSerializer,
                           MessageHistorySerializer, OwnerSerializer, ParticipantsSerializer,
@@ -34,7 +35,7 @@ CURSOR_PARAMETERS = [
 ]
 READ_DESCRIPTION = ("Moves your read marker forward to `seq` (never back; a smaller value "
                     "leaves it). Members get a `read` event.")
-HISTORY_DESCRIPTION = ("The current body and every previous one, oldest first. Deleting a "
+EDIT_HISTORY_DESCRIPTION = ("The current body and every previous one, oldest first. Deleting a "
                        "message clears its history.")
 READS_DESCRIPTION = (
     "For each member, the seq up to which they have read: their read marker or their own "
@@ -84,16 +85,20 @@ conversation_schema = extend_schema_view(
         request=ConversationCreateSerializer,
         responses={201: ConversationSerializer, 200: ConversationSerializer}),
     retrieve=extend_schema(summary="A conversation with its newest messages"),
-    update=extend_schema(request=ConversationUpdateSerializer,
+    update=extend_schema(summary="Rename a conversation", request=ConversationUpdateSerializer,
                          responses=ConversationSerializer),
-    partial_update=extend_schema(request=ConversationUpdateSerializer,
+    partial_update=extend_schema(summary="Rename a conversation",
+                                 request=ConversationUpdateSerializer,
                                  responses=ConversationSerializer),
     destroy=extend_schema(
         summary="Delete a conversation and its messages",
         description="The owner only (403 `not_owner` for other participants); in a direct "
                     "conversation, which has no owner, either person (it goes for both)."),
-    add_participants=extend_schema(summary="Add participants", request=ParticipantsSerializer,
-                                   responses=ConversationSerializer),
+    add_participants=extend_schema(
+        summary="Add participants", request=ParticipantsSerializer,
+        description="A direct conversation stays between its two people: adding anyone "
+                    "else is 403 `direct_conversation` (start a new group with them instead).",
+        responses=ConversationSerializer),
     remove_participant=extend_schema(
         summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,
         parameters=[PARTICIPANT_ID], responses={204: OpenApiResponse(description="Removed")}),
@@ -110,6 +115,7 @@ conversation_schema = extend_schema_view(
 
 message_schema = extend_schema_view(
     list=extend_schema(summary="Messages in your conversations"),
+    retrieve=extend_schema(summary="One message"),
     create=extend_schema(summary="Send a message (conversation in the body)",
                          parameters=[IDEMPOTENCY_KEY]),
     update=extend_schema(summary="Edit your message", request=ConversationMessageSerializer,
@@ -118,15 +124,15 @@ message_schema = extend_schema_view(
                                  request=ConversationMessageSerializer,
                                  responses=ConversationMessageSerializer),
     destroy=extend_schema(summary="Delete your message"),
-    history=extend_schema(summary="A message's edit history", description=HISTORY_DESCRIPTION,
+    history=extend_schema(summary="A message's edit history", description=EDIT_HISTORY_DESCRIPTION,
                           responses=MessageHistorySerializer),
 )
 
 conversation_message_schema = extend_schema_view(
-    list=extend_schema(summary="A conversation's history",
+    list=extend_schema(summary="A conversation's messages",
                        parameters=[CONVERSATION_PK, *CURSOR_PARAMETERS]),
     create=extend_schema(summary="Send a message", parameters=[CONVERSATION_PK, IDEMPOTENCY_KEY]),
-    retrieve=extend_schema(parameters=[CONVERSATION_PK]),
+    retrieve=extend_schema(summary="One message", parameters=[CONVERSATION_PK]),
     update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     partial_update=extend_schema(summary="Edit your message", parameters=[CONVERSATION_PK]),
     destroy=extend_schema(summary="Delete your message", parameters=[CONVERSATION_PK]),
@@ -164,19 +170,29 @@ ERRORS = {
 }
 
 
-# Operations only the conversation's owner may call (chats.permissions.OWNER_ACTIONS).
-OWNER_OPERATIONS = {
-    ("/api/conversations/{id}/", "delete"),
-    ("/api/conversations/{id}/participants/{user_id}/", "delete"),
-    ("/api/conversations/{id}/owner/", "post"),
-}
 NOT_OWNER = ("Authenticated, but not a participant (`not_participant`), or not the "
              "conversation's owner (`not_owner`).")
+
+
+def owner_operations(generator) -> set:
+    """``(path, method)`` of the operations only a conversation's owner may
+    call: the view actions in ``OWNER_ACTIONS`` of views that check
+    ``IsOwnerOfConversation``."""
+    found = set()
+    for path, _, method, callback in generator.endpoints:
+        action = (getattr(callback, "actions", None) or {}).get(method.lower())
+        cls = getattr(callback, "cls", None)
+        if action in OWNER_ACTIONS and IsOwnerOfConversation in getattr(
+                cls, "permission_classes", ()):
+            view = generator.create_view(callback, method)
+            found.add((generator.coerce_path(path, method, view), method.lower()))
+    return found
 
 
 def add_error_responses(result, generator, request, public):
     """Add the shared Error component and the error responses to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    owner_only = owner_operations(generator)
     ref = {"$ref": "#/components/schemas/Error"}
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
@@ -193,7 +209,7 @@ def add_error_responses(result, generator, request, public):
             if (method in ("put", "patch") and "/messages/{" in path
                     and not path.endswith("/history/")):
                 extra["409"] = "The message was deleted; it cannot be edited."
-            if (path, method) in OWNER_OPERATIONS:
+            if (path, method) in owner_only:
                 extra["403"] = NOT_OWNER
             for code, text in extra.items():
                 responses.setdefault(code, {

@@ -1,136 +1,24 @@
-"""Request validation and response shapes for users, conversations, messages."""
+"""Request validation and response shapes for conversations and messages
+(accounts: ``chats.accounts.serializers``)."""
 import uuid
 
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import services
-from .models import NEWEST_FIRST, Conversation, Message, MessageEdit, User
+from .accounts.serializers import UserSerializer
+from .models import (NEWEST_FIRST, Conversation, Message, MessageEdit, User, WebSocketTicket,
+                     is_blank)
 from .payloads import (datetime_or_none, last_message_payload, message_payload, public_user,
                        user_id_or_none)
-from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in
-from .text import is_blank
-
-
-EMAIL_TAKEN = "A user with this email already exists."
-
-
-def check_password_strength(password: str, user, field: str) -> None:
-    """Run Django's password validators for user; a weak password is a 400
-    naming ``field`` (code ``weak_password``)."""
-    try:
-        password_validation.validate_password(password, user=user)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({field: list(exc.messages)},
-                                          code="weak_password") from None
-
-
-def conflict(data: dict, exclude_pk=None) -> serializers.ValidationError:
-    """The 400 for an account write that a unique constraint refused: which of
-    username and email another account now holds."""
-    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
-    errors = {}
-    if "username" in data and others.filter(username=data["username"]).exists():
-        errors["username"] = [serializers.ErrorDetail(
-            "A user with that username already exists.", code="unique")]
-    if "email" in data and others.filter(email__iexact=data["email"]).exists():
-        errors["email"] = [serializers.ErrorDetail(EMAIL_TAKEN, code="unique")]
-    return serializers.ValidationError(errors or {"non_field_errors": [serializers.ErrorDetail(
-        "Another account was just saved with these details; try again.", code="unique")]})
-
-
-class UserSerializer(serializers.ModelSerializer):
-    """The public view of a user: what other people may see.
-
-    ``to_representation`` is hand-written for speed (a list page renders
-    dozens of users); a test checks it equals DRF's generic output.
-    """
-
-    full_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["user_id", "username", "first_name", "last_name", "full_name"]
-        read_only_fields = fields
-
-    def get_full_name(self, obj) -> str:
-        return f"{obj.first_name} {obj.last_name}".strip()
-
-    def to_representation(self, instance):
-        return public_user(instance)
-
-
-class MeSerializer(UserSerializer):
-    """The requester's own account, with private fields."""
-
-    # Rendered field by field: this serializer has more fields than public_user().
-    to_representation = serializers.ModelSerializer.to_representation
-
-    class Meta(UserSerializer.Meta):
-        fields = UserSerializer.Meta.fields + [
-            "email", "phone_number", "role", "created_at"]
-        read_only_fields = ["user_id", "username", "full_name", "role", "created_at"]
-
-    def validate_email(self, value: str) -> str:
-        taken = User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
-        return value
-
-    def update(self, instance, validated_data):
-        try:
-            with transaction.atomic():
-                return super().update(instance, validated_data)
-        except IntegrityError:
-            raise conflict(validated_data, exclude_pk=instance.pk) from None
-
-
-class UserRegistrationSerializer(serializers.ModelSerializer):
-    """Sign-up: the password is write-only, checked by Django's validators, hashed."""
-
-    password = serializers.CharField(write_only=True, trim_whitespace=False,
-                                     max_length=128, style={"input_type": "password"})
-    first_name = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
-
-    class Meta:
-        model = User
-        fields = ["user_id", "username", "email", "first_name", "last_name",
-                  "phone_number", "password"]
-        read_only_fields = ["user_id"]
-
-    def validate_email(self, value: str) -> str:
-        if User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
-        return value
-
-    def validate(self, attrs):
-        candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
-        check_password_strength(attrs["password"], candidate, field="password")
-        return attrs
-
-    def create(self, validated_data):
-        # The checks above can race with another sign-up; the database's
-        # unique constraints decide, and the loser gets the same 400.
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(**validated_data)
-        except IntegrityError:
-            raise conflict(validated_data) from None
-
-    def to_representation(self, instance):
-        return MeSerializer(instance, context=self.context).data
+from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in, read_positions
 
 
 class MessageSerializer(serializers.ModelSerializer):
     """A message; the sender is always the requester, never taken from the body.
 
-    ``message_body`` is trimmed, required and at most 10,000 characters.
-    On ``/api/messages/`` the ``conversation`` is given in the body.
-    """
+    ``message_body`` is trimmed, required and at most 10,000 characters;
+    on ``/api/messages/`` the ``conversation`` is given in the body."""
 
     sender = UserSerializer(read_only=True)
     message_body = serializers.CharField(max_length=Message.MAX_BODY_LENGTH,
@@ -172,14 +60,40 @@ class LastMessageSerializer(serializers.Serializer):
         help_text="When the message was deleted (its body is then empty); null while it stands.")
 
 
-class ConversationSerializer(serializers.ModelSerializer):
+class ReadStateSerializer(serializers.ModelSerializer):
+    """Your read state in a conversation; ``last_read_seq`` is the annotation
+    ``chats.queries`` adds (``my_last_read_seq``), else it is looked up."""
+
+    last_read_seq = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = ["conversation_id", "last_seq", "last_read_seq", "unread_count"]
+        read_only_fields = fields
+
+    def get_last_read_seq(self, obj) -> int:
+        """The requester's read position (marker, or own newest message if
+        later); 0 without a requester."""
+        if not hasattr(obj, "my_last_read_seq"):
+            request = self.context.get("request") if hasattr(self, "context") else None
+            user = getattr(request, "user", None)
+            obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
+                read_position_in(obj.pk, user))
+        return obj.my_last_read_seq or 0
+
+    def get_unread_count(self, obj) -> int:
+        """Messages after the read position: ``last_seq - last_read_seq``."""
+        return max(0, obj.last_seq - self.get_last_read_seq(obj))
+
+
+class ConversationSerializer(ReadStateSerializer):
     """A conversation with its participants, its newest message and the
     requester's read state.
 
     ``last_message`` comes from the conversation row (``null`` before the
     first message), and so does ``owner`` (a user id; ``null`` for a direct
-    conversation); ``last_read_seq`` from the annotation ``chats.queries``
-    adds (no extra query), else it is looked up.
+    conversation).
     """
 
     participants = UserSerializer(many=True, read_only=True)
@@ -189,8 +103,6 @@ class ConversationSerializer(serializers.ModelSerializer):
                   "it over; null for a direct conversation, where either person may delete it.")
     direct = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
-    last_read_seq = serializers.SerializerMethodField()
-    unread_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
@@ -200,8 +112,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance):
-        # Built directly for speed, like MessageSerializer; a test checks it
-        # equals DRF's field-by-field output.
+        # Built directly for speed; a test checks it equals DRF's generic output.
         return {
             "conversation_id": str(instance.pk),
             "title": instance.title,
@@ -229,20 +140,6 @@ class ConversationSerializer(serializers.ModelSerializer):
         """True for a direct conversation: two people, made without a title, no owner."""
         return obj.direct_key is not None
 
-    def get_last_read_seq(self, obj) -> int:
-        """The requester's read position (marker, or own newest message if
-        later); 0 without a requester."""
-        if not hasattr(obj, "my_last_read_seq"):
-            request = self.context.get("request") if hasattr(self, "context") else None
-            user = getattr(request, "user", None)
-            obj.my_last_read_seq = 0 if user is None or not user.is_authenticated else (
-                read_position_in(obj.pk, user))
-        return obj.my_last_read_seq or 0
-
-    def get_unread_count(self, obj) -> int:
-        """Messages after the read position: ``last_seq - last_read_seq``."""
-        return max(0, obj.last_seq - self.get_last_read_seq(obj))
-
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):
         return last_message_payload(obj.last_message)
@@ -251,7 +148,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 class ConversationDetailSerializer(ConversationSerializer):
     """A conversation with its newest messages nested (oldest first).
 
-    The full history is paginated at ``/api/conversations/{id}/messages/``.
+    All of them are paginated at ``/api/conversations/{id}/messages/``.
     """
 
     messages = serializers.SerializerMethodField()
@@ -351,21 +248,19 @@ class ReadPositionSerializer(serializers.Serializer):
     last_read_seq = serializers.IntegerField()
 
 
-class ReadPositionsSerializer(serializers.Serializer):
-    """The read positions of a conversation's members."""
+class ReadPositionsSerializer(serializers.ModelSerializer):
+    """The read positions of a conversation's members (one query)."""
 
-    conversation_id = serializers.UUIDField()
-    last_seq = serializers.IntegerField()
-    reads = ReadPositionSerializer(many=True)
+    reads = serializers.SerializerMethodField()
 
+    class Meta:
+        model = Conversation
+        fields = ["conversation_id", "last_seq", "reads"]
+        read_only_fields = fields
 
-class ReadStateSerializer(serializers.Serializer):
-    """Your read state in a conversation."""
-
-    conversation_id = serializers.UUIDField()
-    last_seq = serializers.IntegerField()
-    last_read_seq = serializers.IntegerField()
-    unread_count = serializers.IntegerField()
+    @extend_schema_field(ReadPositionSerializer(many=True))
+    def get_reads(self, obj):
+        return read_positions(obj.pk)
 
 
 class MessageEditSerializer(serializers.ModelSerializer):
@@ -408,15 +303,14 @@ class WebSocketTicketRequestSerializer(serializers.Serializer):
 
 
 class WebSocketTicketSerializer(serializers.Serializer):
-    """A single-use ticket for ``/ws/events/?ticket=...``."""
+    """A single-use ticket for ``/ws/events/?ticket=...``, from ``{"ticket"}``."""
 
     ticket = serializers.CharField()
-    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid.")
-    url = serializers.CharField(help_text="Path to open, ticket included.")
+    expires_in = serializers.SerializerMethodField(help_text="Seconds the ticket stays valid.")
+    url = serializers.SerializerMethodField(help_text="Path to open, ticket included.")
 
+    def get_expires_in(self, obj) -> int:
+        return WebSocketTicket.TTL_SECONDS
 
-class RefreshTokenSerializer(serializers.Serializer):
-    """The refresh token to revoke on logout."""
-
-    refresh = serializers.CharField()
-
+    def get_url(self, obj) -> str:
+        return f"/ws/events/?ticket={obj['ticket']}"

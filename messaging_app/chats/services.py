@@ -1,23 +1,53 @@
 """Every write to conversations and messages goes through these functions.
 
-Views, the admin actions, ``seed_demo`` and later the real-time layer call
-them, so a rule (or an event published after commit) lives in one place.
+Views, the admin actions and ``seed_demo`` call them, so a rule lives in one
+place, and so does each event: a write publishes what it changed here,
+after commit (``realtime.events`` schedules with ``transaction.on_commit``).
+The owner rule (who owns a group after a join, a leave, a removal or an
+account deletion) is ``settle_owner``.
+
+Writes made outside these functions (admin forms, the shell, tests that
+call ``participants.add`` or ``Message.objects.create``) reach the same
+code through ``chats.signals``, which stands aside while a function here
+is writing (``writing()``).
 """
+import contextvars
 import hashlib
 import json
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Subquery, UUIDField
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 
-from .realtime import events
-from .models import (Conversation, IdempotencyKey, Message, MessageEdit, ReadMarker,
-                     WebSocketTicket)
-from .payloads import conversation_updated_event, read_event
+from .models import (NO_CONVERSATION, Conversation, IdempotencyKey, Message, MessageEdit,
+                     ReadMarker, WebSocketTicket)
+from .payloads import conversation_updated_event, message_event, read_event
 from .queries import read_position_in
+from .realtime import events
+
+_writing = contextvars.ContextVar("chats_services_writing", default=False)
+
+
+@contextmanager
+def _service_write():
+    """Mark the writes made inside as this module's (see ``writing``)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def writing() -> bool:
+    """True while a function of this module is writing: it publishes its own
+    events, so ``chats.signals`` must not publish them again."""
+    return _writing.get()
 
 
 class IdempotencyKeyReused(APIException):
@@ -45,18 +75,31 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
     each gets the next ``seq`` and a ``sent_at`` no earlier than the
     previous one.  The sender has read their own message without a marker
     write (see ``queries.with_read_position``); ``message.created`` is
-    published after commit (``chats.signals``).
+    published after commit.
     Raise NotFound if the conversation does not exist.
     """
-    with transaction.atomic():
+    with _service_write(), transaction.atomic():
         # sent_at=None: Message.save stamps it once the seq is allocated.
         message = Message(conversation_id=conversation_id, sender=sender,
                           message_body=body, sent_at=None)
         try:
             message.save(force_insert=True)
         except Conversation.DoesNotExist:
-            raise NotFound("No conversation has this id.") from None
+            raise NotFound(NO_CONVERSATION) from None
+        announce_message(message, created=True)
     return message
+
+
+def announce_message(message: Message, *, created: bool = False) -> None:
+    """After commit, send ``message.created`` (a new message), ``message.deleted``
+    (a deleted one) or ``message.updated`` to the conversation's members."""
+    if created:
+        kind = "message.created"
+    elif message.deleted_at is not None:
+        kind = "message.deleted"
+    else:
+        kind = "message.updated"
+    events.publish_conversation(message.conversation_id, message_event(kind, message))
 
 
 def request_hash(conversation_id, body: str) -> str:
@@ -105,13 +148,14 @@ def edit_message(message: Message, body: str) -> Message:
     if body == message.message_body:
         return message
     now = timezone.now()
-    with transaction.atomic():
+    with _service_write(), transaction.atomic():
         MessageEdit.objects.create(message=message, message_body=message.message_body,
                                    written_at=message.edited_at or message.sent_at,
                                    replaced_at=now)
         message.message_body = body
         message.edited_at = now
         message.save(update_fields=["message_body", "edited_at"])
+        announce_message(message)
     return message
 
 
@@ -122,11 +166,12 @@ def delete_message(message: Message) -> None:
     """
     if message.deleted_at is not None:
         return
-    with transaction.atomic():
+    with _service_write(), transaction.atomic():
         MessageEdit.objects.filter(message=message).delete()
         message.message_body = ""
         message.deleted_at = timezone.now()
         message.save(update_fields=["message_body", "deleted_at"])
+        announce_message(message)
 
 
 def mark_read(conversation: Conversation, user, seq: int) -> int:
@@ -173,10 +218,11 @@ def create_conversation(*, creator, users, title: str = ""):
         if existing is not None:
             return existing, False
     try:
-        with transaction.atomic():
+        with _service_write(), transaction.atomic():
             conversation = Conversation.objects.create(
                 title=title, direct_key=direct_key, owner=None if direct_key else creator)
             conversation.participants.add(*users)
+            members_changed(conversation.pk, added=[user.pk for user in users])
     except IntegrityError:
         if direct_key is None:
             raise
@@ -202,53 +248,139 @@ def delete_conversation(conversation: Conversation) -> None:
         conversation.delete()
 
 
-def add_participants(conversation: Conversation, users, *, by=None) -> Conversation:
-    """Add users to a conversation.
+class DirectConversationClosed(PermissionDenied):
+    """Someone new for a direct conversation: it stays between its two people."""
 
-    A direct conversation that gains someone new becomes a group owned by
-    by, the member who added them (without by: its longest-standing member,
-    see ``Conversation.owner_among``).
+    default_code = "direct_conversation"
+    default_detail = ("A direct conversation stays between its two people: start a new "
+                      "group with them and whoever you want to add (POST /api/conversations/).")
+
+
+def add_participants(conversation: Conversation, users) -> Conversation:
+    """Add users to a conversation; the members and the newcomers are told.
+
+    A direct conversation stays between its two people: anyone new is
+    refused (``DirectConversationClosed``, 403 ``direct_conversation``), so
+    that neither can show the other's private history to a third person.
     """
-    with transaction.atomic():
+    with _service_write(), transaction.atomic():
         members = set(conversation.participants.values_list("pk", flat=True))
-        fields = ["last_activity_at"]
-        if conversation.direct_key and any(user.pk not in members for user in users):
-            conversation.direct_key = None
-            conversation.owner = by
-            fields += ["direct_key", "owner"]
+        added = [user.pk for user in users if user.pk not in members]
+        if conversation.direct_key and added:
+            raise DirectConversationClosed()
         conversation.last_activity_at = timezone.now()
-        conversation.save(update_fields=fields)
-        # chats.signals gives a group without an owner one, and announces the change.
+        conversation.save(update_fields=["last_activity_at"])
         conversation.participants.add(*users)
-    if conversation.owner_id is None and conversation.direct_key is None:
-        conversation.refresh_from_db(fields=["owner"])
+        if added:
+            conversation.owner_id = members_changed(conversation.pk, added=added)
     return conversation
 
 
 def remove_participant(conversation: Conversation, user) -> bool:
     """Remove user from a conversation; delete it when nobody is left.
 
-    It stops being a direct conversation.  When user owned it, or it was
-    direct, the longest-standing member left owns it (``chats.signals``).
-    Return True if the conversation still exists afterwards.
+    It stops being a direct conversation, and ``settle_owner`` says who owns
+    what is left.  Return True if the conversation still exists afterwards.
     """
-    with transaction.atomic():
+    with _service_write(), transaction.atomic():
         if conversation.direct_key is not None:
             conversation.direct_key = None
             conversation.save(update_fields=["direct_key"])
         conversation.participants.remove(user)
+        members_changed(conversation.pk, removed=[user.pk])
         if not conversation.participants.exists():
             conversation.delete()
             return False
     return True
 
 
+def members_of(conversation_id, exclude=None) -> list:
+    """A conversation's member ids, longest-standing first (by join row)."""
+    rows = Conversation.participants.through.objects.filter(conversation_id=conversation_id)
+    if exclude is not None:
+        rows = rows.exclude(user_id=exclude)
+    return list(rows.order_by("id").values_list("user_id", flat=True))
+
+
+def settle_owner(conversation_id, *, leaving=None):
+    """Apply the owner rule to a conversation whose members just changed;
+    return its owner id (None for none), as stored.
+
+    The rule: a direct conversation has no owner; a group's owner stays
+    while still a member; when they are gone (or there was none) the
+    longest-standing member owns it; an empty conversation has no owner.
+    ``leaving`` is a member about to go without a membership change of its
+    own (an account being deleted).  The caller holds the conversation's
+    row lock (``members_changed`` takes it), so a concurrent hand-over sees
+    the members as they are.
+    """
+    row = (Conversation.objects.filter(pk=conversation_id)
+           .values_list("owner_id", "direct_key").first())
+    if row is None:
+        return None
+    owner, direct_key = row
+    members = members_of(conversation_id, exclude=leaving)
+    if direct_key is not None or not members:
+        settled = None
+    else:
+        settled = owner if owner in members else members[0]
+    if settled != owner:
+        Conversation.objects.filter(pk=conversation_id).update(owner=settled)
+    return settled
+
+
+def members_changed(conversation_id, *, added=(), removed=()):
+    """Settle the owner of a conversation whose members changed, then, after
+    commit, publish ``conversation.updated`` to its members and tell each
+    added or removed user to join or leave it.  Return the owner id.
+
+    The conversation row is locked first, so that the event carries the
+    members and owner as they now are.
+    """
+    last_seq = (Conversation.objects.select_for_update().filter(pk=conversation_id)
+                .values_list("last_seq", flat=True).first()) or 0
+    owner = settle_owner(conversation_id)
+    event = conversation_updated_event(conversation_id, members_of(conversation_id),
+                                       owner=owner, added=added, removed=removed)
+    events.publish_conversation(conversation_id, event)
+    for user_id, action in [*((pk, "join") for pk in added), *((pk, "leave") for pk in removed)]:
+        events.publish_membership(user_id, conversation_id, action, last_seq, event)
+    return owner
+
+
+def account_leaving(user) -> None:
+    """Before an account is deleted, hand the groups it owns over as if it had
+    left (``settle_owner``).  Nothing is published, as for the account's
+    departure itself (its participant rows go without a membership change)."""
+    with transaction.atomic():
+        for conversation_id in (Conversation.objects.select_for_update().filter(owner=user)
+                                .values_list("pk", flat=True)):
+            settle_owner(conversation_id, leaving=user.pk)
+
+
+def purged(message: Message) -> None:
+    """Keep a conversation's summary right after one of its messages was
+    hard-deleted (the admin, the shell, a sender's account removed; the API
+    only soft-deletes).
+
+    ``purged_count`` counts the message, so ``Conversation.message_count``
+    stays exact without counting rows; if it was the newest message, the
+    foreign key's ``SET_NULL`` has just cleared ``last_message``, which then
+    points at the newest message left.  Nothing is published.
+    """
+    newest_left = (Message.objects.filter(conversation_id=message.conversation_id)
+                   .order_by("-seq").values("pk")[:1])
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        purged_count=F("purged_count") + 1,
+        last_message=Coalesce("last_message", Subquery(newest_left), output_field=UUIDField()))
+
+
 def hand_over(conversation: Conversation, user) -> Conversation:
     """Make user, an active participant, the conversation's owner; its members
     get ``conversation.updated`` with the new owner.
 
-    The conversation row is locked first, as ``chats.signals`` locks it when
-    members change, so the new owner cannot leave in between.  Raise
+    The conversation row is locked first, as ``members_changed`` locks it,
+    so the new owner cannot leave in between.  Raise
     ValidationError (``owner``) if user is not an active participant.
     """
     with transaction.atomic():
@@ -280,7 +412,7 @@ def issue_ticket(user, since: dict, session_id: str, auth_expires_at) -> str:
     WebSocketTicket.objects.filter(expires_at__lt=now).delete()
     ticket = secrets.token_urlsafe(32)
     WebSocketTicket.objects.create(
-        digest=hashlib.sha256(ticket.encode()).hexdigest(), user=user, since=since,
+        digest=WebSocketTicket.digest_of(ticket), user=user, since=since,
         expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS),
         session_id=session_id, auth_expires_at=auth_expires_at)
     return ticket

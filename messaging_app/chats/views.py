@@ -6,6 +6,7 @@ and a paginator; every write goes through ``chats.services``.
 from functools import cached_property
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets, status, filters
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
@@ -15,21 +16,24 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import queries, services
-from .filters import MessageFilter, MessageFilterBackend
-from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message, WebSocketTicket
+from .filters import BoundedSearchFilter, MessageFilter
+from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
 from .pagination import ConversationPagination, MessagePagination
-from .permissions import IsOwnerOfConversation, IsParticipantOfConversation
+from .permissions import (IsOwnerOfConversation, IsParticipantOfConversation,
+                          checked_conversation, is_participant)
 from .accounts.revocation import login_of
 from .content.around import AroundPagination
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
+from .accounts.serializers import MeSerializer, UserRegistrationSerializer, UserSerializer
 from .serializers import (ConversationCreateSerializer, ConversationDetailSerializer,
                           ConversationMessageSerializer, ConversationSerializer,
-                          ConversationUpdateSerializer, MeSerializer, MessageHistorySerializer,
+                          ConversationUpdateSerializer, MessageHistorySerializer,
                           MessageSerializer, OwnerSerializer, ParticipantsSerializer,
-                          ReadSerializer, UserRegistrationSerializer, UserSerializer,
-                          WebSocketTicketRequestSerializer)
-from .http.throttles import SendThrottle
+                          ReadPositionsSerializer, ReadSerializer, ReadStateSerializer,
+                          WebSocketTicketRequestSerializer, WebSocketTicketSerializer)
+from .http.exceptions import error_body
+from .http.throttles import ConversationCreateThrottle, SendThrottle
 
 UUID_REGEX = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -42,7 +46,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
     queryset = queries.public_users().filter(is_active=True)
     serializer_class = UserSerializer
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["username", "first_name", "last_name"]
     ordering_fields = ["username", "created_at"]
     ordering = ["username"]
@@ -81,10 +85,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
                           IsOwnerOfConversation]
     pagination_class = ConversationPagination
     lookup_value_regex = UUID_REGEX
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["title"]
     ordering_fields = ["last_activity_at", "created_at"]
     ordering = list(ACTIVITY_ORDERING)
+
+    def get_throttles(self):
+        return super().get_throttles() + [ConversationCreateThrottle()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -129,8 +136,7 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ParticipantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.add_participants(conversation, serializer.validated_data["participants"],
-                                  by=request.user)
+        services.add_participants(conversation, serializer.validated_data["participants"])
         return Response(ConversationSerializer(conversation, context={"request": request}).data)
 
     @action(detail=True, methods=["delete"],
@@ -159,18 +165,13 @@ class ConversationViewSet(viewsets.ModelViewSet):
         conversation = self.get_object()
         serializer = ReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        last_read = services.mark_read(conversation, request.user,
-                                       serializer.validated_data["seq"])
-        return Response({"conversation_id": str(conversation.pk),
-                         "last_seq": conversation.last_seq, "last_read_seq": last_read,
-                         "unread_count": max(0, conversation.last_seq - last_read)})
+        conversation.my_last_read_seq = services.mark_read(
+            conversation, request.user, serializer.validated_data["seq"])
+        return Response(ReadStateSerializer(conversation).data)
 
     @action(detail=True, methods=["get"])
     def reads(self, request, pk=None):
-        conversation = self.get_object()
-        return Response({"conversation_id": str(conversation.pk),
-                         "last_seq": conversation.last_seq,
-                         "reads": queries.read_positions(conversation.pk)})
+        return Response(ReadPositionsSerializer(self.get_object()).data)
 
 
 @message_schema
@@ -181,7 +182,7 @@ class MessageViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsParticipantOfConversation]
     pagination_class = MessagePagination
     filterset_class = MessageFilter
-    filter_backends = [MessageFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, filters.OrderingFilter]
     search_fields = ["message_body"]
     ordering_fields = ["sent_at"]
     ordering = list(MESSAGE_ORDERING)
@@ -194,7 +195,8 @@ class MessageViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
         if self.action == "list":
-            return queries.messages_visible_to(self.request.user)
+            return queries.messages(
+                Message.objects.filter(conversation__participants=self.request.user))
         return queries.messages()
 
     def get_serializer_class(self):
@@ -203,11 +205,7 @@ class MessageViewSet(viewsets.ModelViewSet):
 
     def conversation_id(self, serializer):
         """The conversation a send goes to: named in the body here."""
-        conversation = serializer.validated_data["conversation"]
-        if queries.membership(self.request, conversation.pk) is None:
-            self.permission_denied(self.request, IsParticipantOfConversation.message,
-                                   IsParticipantOfConversation.code)
-        return conversation.pk
+        return serializer.validated_data["conversation"].pk
 
     def create(self, request, *args, **kwargs):
         """Send; with an ``Idempotency-Key`` header, at most once per key
@@ -215,6 +213,10 @@ class MessageViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conversation_id = self.conversation_id(serializer)
+        if not is_participant(request, conversation_id):
+            return Response(error_body(IsParticipantOfConversation.message,
+                                       IsParticipantOfConversation.code),
+                            status=status.HTTP_403_FORBIDDEN)
         body = serializer.validated_data["message_body"]
         key = request.headers.get("Idempotency-Key", "").strip()
         created = True
@@ -243,17 +245,18 @@ class MessageViewSet(viewsets.ModelViewSet):
 
 @conversation_message_schema
 class ConversationMessageViewSet(MessageViewSet):
-    """``/api/conversations/{conversation_pk}/messages/``: one conversation's history.
+    """``/api/conversations/{conversation_pk}/messages/``: one conversation's messages.
 
     The permission has checked membership before any of these run.  The
-    history pages by number (with ``count``) or, when the request names a
+    list pages by number (with ``count``) or, when the request names a
     cursor (``cursor``, ``before``, ``after``), by keyset.
     """
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
-        return queries.history(self.kwargs["conversation_pk"])
+        return queries.messages(
+            Message.objects.filter(conversation_id=self.kwargs["conversation_pk"]))
 
     def get_serializer_class(self):
         return ConversationMessageSerializer
@@ -275,13 +278,13 @@ class ConversationMessageViewSet(MessageViewSet):
         return super().paginate_queryset(queryset)
 
     def unfiltered_count(self):
-        """The history's length from the conversation row the permission read,
+        """The list's length from the conversation row the permission read,
         or None when a filter or search narrows the list (then it is counted)."""
         params = self.request.query_params
         if any(name in params for name in (*MessageFilter.base_filters,
                                            api_settings.SEARCH_PARAM)):
             return None
-        return queries.membership(self.request, self.kwargs["conversation_pk"]).message_count
+        return checked_conversation(self.request, self.kwargs["conversation_pk"]).message_count
 
 
 @ws_ticket_schema
@@ -295,6 +298,5 @@ class WebSocketTicketView(APIView):
         serializer.is_valid(raise_exception=True)
         ticket = services.issue_ticket(request.user, serializer.validated_data["since"],
                                        *login_of(request))
-        return Response({"ticket": ticket, "expires_in": WebSocketTicket.TTL_SECONDS,
-                         "url": f"/ws/events/?ticket={ticket}"},
+        return Response(WebSocketTicketSerializer({"ticket": ticket}).data,
                         status=status.HTTP_201_CREATED)

@@ -4,10 +4,14 @@ Everything that differs between machines comes from environment variables,
 read here and nowhere else (``.env.example`` lists every one; a ``.env``
 file fills in those the environment does not set):
 
-- ``DJANGO_SECRET_KEY``: required in production, at least 50 characters and
-  not ``django-insecure-...``; otherwise the process refuses to start, unless
-  ``DJANGO_DEBUG=1`` on loopback hosts only (a fixed development key) or the
-  command is ``manage.py test`` (a random key per process).
+- ``DJANGO_SECRET_KEY``: required in production, strong as ``check --deploy``
+  defines it (at least 50 characters, 5 different ones, not
+  ``django-insecure-...``) and not a shorter text repeated; otherwise the
+  process refuses to start.  With ``DJANGO_DEBUG=1`` on loopback hosts only,
+  a weak key is allowed, and without one each installation makes its own
+  once, kept in ``DJANGO_SECRET_KEY_FILE`` (default ``.secret_key`` beside
+  ``manage.py``, git-ignored).  Tests run with
+  ``messaging_app/test_settings.py`` (a random key per run).
 - ``DJANGO_DEBUG``: ``1`` turns debug on; anything else leaves it off.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names; required outside debug.
 - ``DJANGO_SECURE_PROXY_SSL_HEADER``, ``DJANGO_CSRF_TRUSTED_ORIGINS``,
@@ -18,37 +22,41 @@ file fills in those the environment does not set):
   layer (WebSocket delivery) live in Redis, so every server process shares
   the same limits and delivers each other's events; ``DJANGO_REDIS_TIMEOUT``
   bounds each Redis call (``chats/outage.py``: what still works without it).
-- ``DJANGO_LOGIN_FAILURE_LIMIT`` / ``DJANGO_LOGIN_LOCKOUT_SECONDS``: failed
-  logins allowed per username and per client, and the lockout after them.
+- ``DJANGO_LOGIN_FAILURE_LIMIT``, ``DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT``,
+  ``DJANGO_LOGIN_USERNAME_SLOWDOWN_AFTER``,
+  ``DJANGO_LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS``, ``DJANGO_LOGIN_LOCKOUT_SECONDS``:
+  failed-login limits (``chats/accounts/login_limits.py``).
 - ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
   that its user is active with the same password.
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
-  ``DJANGO_THROTTLE_SEND``: DRF rates such as ``100/min``.
+  ``DJANGO_THROTTLE_SEND`` / ``DJANGO_THROTTLE_CONVERSATION``: DRF rates such
+  as ``100/min`` (conversation: conversations one user creates).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
-  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored).
+  ``X-Forwarded-For`` in front of the server (default 0: the header is ignored);
+  with one or more, the proxy's ``X-Request-ID`` names the request in the log.
+- ``DJANGO_LOG_LEVEL`` / ``DJANGO_LOG_FORMAT``: the root log level (default
+  WARNING; each request's access line is INFO) and ``text`` or ``json`` lines;
+  ``DJANGO_ACCESS_LOG=0`` leaves the access lines out.
 """
-import importlib.util
 import os
 import secrets
-import sys
 import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH,
+                                              SECRET_KEY_MIN_UNIQUE_CHARACTERS)
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"
-
 # A .env file beside manage.py (or DJANGO_ENV_FILE; empty: none) fills in
-# variables the environment does not set.  Test runs ignore it, so that they
-# do not depend on a developer's local configuration.
+# variables the environment does not set.
 ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
-if ENV_FILE and not TESTING:
+if ENV_FILE:
     load_dotenv(ENV_FILE, override=False)
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
@@ -61,35 +69,64 @@ MAKE_A_KEY = ("make one with: python -c 'import secrets; "
 
 
 def _weakness(key: str) -> str:
-    """Why key is too weak to sign tokens and sessions ('' when it is not)."""
-    if key.startswith("django-insecure-"):
+    """Why key is too weak to sign tokens and sessions ('' when it is not).
+
+    ``check --deploy``'s rules (security.W009: Django's insecure prefix,
+    fewer than 50 characters or fewer than 5 different ones), and a shorter
+    text repeated (``"changeme" * 7`` passes Django's rules)."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
         return "is in Django's insecure development form (django-insecure-...)"
-    if len(key) < 50:
-        return f"is {len(key)} characters long (at least 50 are needed)"
-    if len(set(key)) < 5:
-        return "uses fewer than 5 different characters"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return (f"is {len(key)} characters long "
+                f"(at least {SECRET_KEY_MIN_LENGTH} are needed)")
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"uses fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if (key + key).find(key, 1) < len(key):
+        return "is a shorter text repeated"
     return ""
 
 
+def _installation_key(path: Path) -> str:
+    """This installation's development key: read from path, made there
+    (mode 0600) on first use.  Several processes starting at once agree on
+    one: each writes its own file and links it into place, the first wins."""
+    if not path.exists():
+        spare = path.with_name(f"{path.name}.{os.getpid()}.new")
+        descriptor = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as spare_file:
+            spare_file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(spare)
+    return path.read_text().strip()
+
+
+_loopback_only = set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}
+# Where a debug server without DJANGO_SECRET_KEY keeps its own key (git-ignored).
+SECRET_KEY_FILE = Path(os.environ.get("DJANGO_SECRET_KEY_FILE", "") or BASE_DIR / ".secret_key")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if TESTING:
-        SECRET_KEY = secrets.token_urlsafe(50)
-    elif DEBUG and set(_hosts) <= {*LOOPBACK_HOSTS, "testserver"}:
-        # Fixed, so development tokens survive restarts; never for a server
-        # reachable under another name.
-        SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+    if DEBUG and _loopback_only:
+        # Made once per installation, so that development tokens survive
+        # restarts and no two clones share a key (a token from one is refused
+        # by the other); never for a server reachable under another name.
+        SECRET_KEY = _installation_key(SECRET_KEY_FILE)
     else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set; " + MAKE_A_KEY + " and set it (see .env.example)"
             + ("" if DEBUG else ", or set DJANGO_DEBUG=1 for local development on loopback"))
-elif not DEBUG and _weakness(SECRET_KEY):
+elif _weakness(SECRET_KEY) and not (DEBUG and _loopback_only):
     raise ImproperlyConfigured(
-        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}")
+        f"DJANGO_SECRET_KEY {_weakness(SECRET_KEY)}; {MAKE_A_KEY}"
+        + (" (a weak key is allowed in debug only while DJANGO_ALLOWED_HOSTS names "
+           "loopback hosts alone)" if DEBUG else ""))
 
 if _hosts:
     ALLOWED_HOSTS = _hosts
-elif DEBUG or TESTING:
+elif DEBUG:
     ALLOWED_HOSTS = [*LOOPBACK_HOSTS, "testserver"]
 else:
     raise ImproperlyConfigured(
@@ -98,6 +135,9 @@ else:
         "DJANGO_DEBUG=1 for local development")
 
 INSTALLED_APPS = [
+    # First, so that runserver is daphne's: HTTP and WebSockets in development.
+    # Production runs uvicorn (the README).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,12 +155,10 @@ INSTALLED_APPS = [
     "chats",
     "webchat",
 ]
-if importlib.util.find_spec("daphne"):
-    # First, so that runserver is daphne's and serves WebSockets too.  daphne
-    # is a development requirement; production runs uvicorn.
-    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id (X-Request-ID).
+    "chats.http.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the chat page, admin, Swagger UI) before anything else runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -178,19 +216,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "chats.User"
 
-# Failed-login limits (django-axes, see chats/login_limits.py): every
-# authenticate() call is checked and counted first.
+# Failed-login limits (django-axes, see chats/accounts/login_limits.py): every
+# authenticate() call is checked and counted first.  Debug's default limits
+# are ten times higher (a developer's typos on the demo accounts lock nothing).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_SECONDS", "900")))
-# Counted per username and, separately, per client address.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+
+
+def _login_limit(name: str, default: int, debug_default: int) -> int:
+    """A failed-login limit from DJANGO_LOGIN_<NAME> (a positive integer)."""
+    raw = os.environ.get(f"DJANGO_LOGIN_{name}", "")
+    if not raw.strip():
+        return debug_default if DEBUG else default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"DJANGO_LOGIN_{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+# Failures of one username from one address before that pair is locked out.
+AXES_FAILURE_LIMIT = _login_limit("FAILURE_LIMIT", 10, 100)
+# Failures from one address, all usernames together, before it is locked out.
+LOGIN_ADDRESS_FAILURE_LIMIT = _login_limit("ADDRESS_FAILURE_LIMIT", 50, 500)
+# Failures of one username, all addresses together, before each attempt waits
+# a cool-down after its last failure: 1 s, doubling per further failure, at
+# most LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS.
+LOGIN_USERNAME_SLOWDOWN_AFTER = _login_limit("USERNAME_SLOWDOWN_AFTER", 30, 300)
+LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS = _login_limit("USERNAME_SLOWDOWN_MAX_SECONDS", 60, 60)
+# How long a lockout lasts after the last failure, and how long failures count.
+AXES_COOLOFF_TIME = timedelta(seconds=_login_limit("LOCKOUT_SECONDS", 900, 900))
+AXES_HANDLER = "chats.accounts.login_limits.LoginLimitHandler"
+# The lockout counts per (username, address) pair, and a success clears only
+# its own pair's failures; the per-address and per-username limits are the
+# handler's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# A lockout ends AXES_COOLOFF_TIME after the last counted failure; attempts
-# during it are refused without extending it (no endless lockout of a victim).
+AXES_USERNAME_CALLABLE = "chats.accounts.login_limits.username_key"
+# Attempts refused during a lockout are not counted and do not extend it (no
+# endless lockout of a victim).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "chats.accounts.login_limits.client_address"
 AXES_LOCKOUT_CALLABLE = "chats.accounts.login_limits.lockout_response"
@@ -203,9 +267,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    # Hashing strength is not under test; MD5 keeps the suite fast.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Seconds any Redis call may take before it counts as failed (chats.http.outage):
@@ -290,33 +351,33 @@ STORAGES = {
 
 
 
-def _rate(name: str, default: str):
-    """A DRF rate from DJANGO_THROTTLE_<NAME>; ``off`` means no limit.
-
-    Tests run unthrottled (the throttle tests set their own rates).
-    """
-    value = os.environ.get(f"DJANGO_THROTTLE_{name.upper()}", "off" if TESTING else default)
+def rate_from_env(name: str, default: str):
+    """A DRF rate from DJANGO_THROTTLE_<NAME>, else default; ``off`` means no limit."""
+    value = os.environ.get(f"DJANGO_THROTTLE_{name.upper()}", default)
     return None if value.strip().lower() in ("off", "none", "") else value
 
 
 THROTTLE_RATES = {
-    "anon": _rate("anon", "60/min"),
-    "user": _rate("user", "1200/min"),
-    "send": _rate("send", "120/min"),
+    "anon": rate_from_env("anon", "60/min"),
+    "user": rate_from_env("user", "1200/min"),
+    "send": rate_from_env("send", "120/min"),
+    "conversation": rate_from_env("conversation", "30/hour"),
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # HTTP Basic in debug only (curl by hand): it hashes a password on
+        # every request, before any throttle runs.
+        *(["rest_framework.authentication.BasicAuthentication"] if DEBUG else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "chats.pagination.MessagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "chats.filters.BoundedSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -371,7 +432,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-if not DEBUG and not TESTING:
+if not DEBUG:
     SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -386,23 +447,52 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_O
                         .split(",") if o.strip()]
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SSL_REDIRECT", "0") == "1"
 # A load balancer's health probe may come over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
 SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD", "0") == "1"
 
+# Log lines: time, level, logger, the request's id (chats.http.request_id;
+# "-" outside a request), message; DJANGO_LOG_FORMAT=json writes one JSON
+# object a line instead (python-json-logger), for a log collector.  One
+# handler, on the root logger: every logger propagates to it and none has
+# its own, so no line is written twice (uvicorn's loggers included: their
+# own handlers are replaced; its access line gives way to chats.request's,
+# which carries the request id).
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower() or "text"
+ACCESS_LOG = os.environ.get("DJANGO_ACCESS_LOG", "1") != "0"
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT is {LOG_FORMAT!r}: use text (the default) or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-    # 4xx answers are the point of many tests; keep their log lines out of the report.
-    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"},
-                # axes logs each failed login (a security log); tests fail many on purpose.
-                "axes": {"level": "ERROR" if TESTING else "WARNING"},
-                # Oversize bodies and bad hosts (also on purpose in tests).
-                "django.security": {"level": "CRITICAL" if TESTING else "WARNING"},
-                # runserver (daphne) logs each request here; once is enough.
-                "django.channels.server": {"handlers": ["console"], "level": "INFO",
-                                           "propagate": False}},
+    "filters": {"request_id": {"()": "chats.http.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"levelname": "level", "name": "logger"},
+                 "timestamp": "time"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own defaults give "django" and "django.server" handlers of their own.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL},
+                "django.server": {"handlers": [], "propagate": True},
+                "django.request": {"level": "WARNING"},
+                # axes logs each failed login (a security log).
+                "axes": {"level": "WARNING"},
+                # Oversize bodies and bad hosts.
+                "django.security": {"level": "WARNING"},
+                # One access line per request: method, path, status, milliseconds
+                # (DJANGO_ACCESS_LOG=0: none).
+                "chats.request": {"level": "INFO" if ACCESS_LOG else "WARNING"},
+                # runserver (daphne) would log each request a second time.
+                "django.channels.server": {"level": "WARNING"},
+                "uvicorn": {"handlers": []},
+                "uvicorn.error": {"handlers": []},
+                "uvicorn.access": {"handlers": [], "propagate": False}},
 }

@@ -17,7 +17,8 @@ printed and saved to ``bench/results/bench_generators.json``.
 
 Environment: ``BENCH_SIZES`` (comma-separated row counts),
 ``BENCH_OFFSET_MAX`` (largest size at which the OFFSET full scan runs;
-default 1000000), ``BENCH_KEEP=1`` (keep the ``prodev_bench_<N>``
+default 1000000), ``BENCH_REPEAT`` (runs of each read workload, the
+fastest kept; default 3), ``BENCH_KEEP=1`` (keep the ``prodev_bench_<N>``
 databases afterwards), plus the usual ``MYSQL_*`` settings.  Needs a MySQL or
 MariaDB server; without one it says so and exits 0.
 """
@@ -41,6 +42,7 @@ RESULTS = MODULE / "bench" / "results"
 SIZES = [int(s) for s in
          os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
 OFFSET_MAX = int(os.environ.get("BENCH_OFFSET_MAX", "1000000"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PAGE = 1000
 STREAMING = ("stream_users", "stream_users_in_batches", "lazy_keyset",
              "calculate_average_age")
@@ -167,6 +169,7 @@ def spawn(argv: List[str], database: str) -> Dict[str, Any]:
     lines = [line for line in out.splitlines() if line.startswith("{")]
     report = json.loads(lines[-1]) if lines else {"seconds": wall}
     report["rss_mb"] = usage.ru_maxrss / 1024
+    report["cpu_s"] = usage.ru_utime + usage.ru_stime
     return report
 
 
@@ -193,7 +196,8 @@ def cli_scan(database: str, rows: int) -> Dict[str, Any]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{client} failed")
     return {"rows": rows, "seconds": time.perf_counter() - started,
-            "rss_mb": usage.ru_maxrss / 1024}
+            "rss_mb": usage.ru_maxrss / 1024,
+            "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def ensure_csv(size: int) -> Path:
@@ -220,14 +224,30 @@ def measure(size: int) -> Dict[str, Dict[str, Any]]:
              "sql_avg"]
     if size <= OFFSET_MAX:
         names.insert(3, "lazy_offset")
-    for name in names:
-        print(f"-- {size:,} rows: {name}", file=sys.stderr)
-        results[name] = python_worker([name, str(size)], database)
-    results["mariadb_cli"] = cli_scan(database, size)
+    # Reads run REPEAT times, interleaved, and keep their fastest run: on a
+    # shared machine a slow run measures the neighbours, not the code.  The
+    # OFFSET scan runs once.
+    for attempt in range(1, REPEAT + 1):
+        for name in names:
+            if name == "lazy_offset" and attempt > 1:
+                continue        # minutes long, and far from its target
+            print(f"-- {size:,} rows: {name} (run {attempt}/{REPEAT})",
+                  file=sys.stderr)
+            keep_fastest(results, name,
+                         python_worker([name, str(size)], database))
+        keep_fastest(results, "mariadb_cli", cli_scan(database, size))
     for report in results.values():
         if report:
             report["rows_per_s"] = report["rows"] / report["seconds"]
     return results
+
+
+def keep_fastest(results: Dict[str, Dict], name: str,
+                 report: Dict[str, Any]) -> None:
+    """Store ``report`` under ``name`` unless a faster run is there."""
+    best = results.get(name)
+    if not best or (report and report["seconds"] < best["seconds"]):
+        results[name] = report
 
 
 def ratio(a: Optional[Dict], b: Optional[Dict], key: str = "rows_per_s",
@@ -252,7 +272,7 @@ BASELINE = {
 def print_table(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
     """Print one table for all sizes; return the target verdicts."""
     print(f"{'workload':<25} {'rows':>9} {'seconds':>8} {'rows/s':>10} "
-          f"{'peak RSS MB':>11}  ratio (rows/s vs baseline)")
+          f"{'CPU s':>6} {'peak RSS MB':>11}  ratio (rows/s vs baseline)")
     for results in all_results.values():
         for name, r in results.items():
             if not r:
@@ -261,7 +281,8 @@ def print_table(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
             x = ratio(r, results.get(base)) if base else None
             note = f"{x:6.2f}x {base}" if x is not None else ""
             print(f"{name:<25} {r['rows']:>9,} {r['seconds']:>8.2f} "
-                  f"{r['rows_per_s']:>10,.0f} {r['rss_mb']:>11.1f}  "
+                  f"{r['rows_per_s']:>10,.0f} {r['cpu_s']:>6.2f} "
+                  f"{r['rss_mb']:>11.1f}  "
                   f"{note}".rstrip())
         print()
     return targets(all_results)
@@ -286,7 +307,15 @@ def targets(all_results: Dict[int, Dict[str, Dict]]) -> List[str]:
     check("stream_users vs raw dict cursor",
           ratio(big["stream_users"], big["raw_dict_cursor"]), 1.3)
     check("stream_users vs mariadb --quick",
-          ratio(big["stream_users"], big.get("mariadb_cli")), 0.25)
+          ratio(big["stream_users"], big.get("mariadb_cli")), 0.5)
+    cli = big.get("mariadb_cli")
+    if cli:
+        # The client's own CPU: on a shared machine wall time also counts
+        # waiting for a core; CPU seconds show what each side costs.
+        lines.append(f"  info  CPU seconds, stream_users "
+                     f"{big['stream_users']['cpu_s']:.2f} vs mariadb --quick "
+                     f"{cli['cpu_s']:.2f}; raw_dict_cursor "
+                     f"{big['raw_dict_cursor']['cpu_s']:.2f}")
     if "lazy_offset" in big:
         check("keyset full scan vs OFFSET full scan (speed)",
               ratio(big["lazy_keyset"], big["lazy_offset"]), 20)

@@ -1,7 +1,9 @@
 """``POST /api/users/me/password/``: change your own password.
 
-The old password is checked through ``authenticate``, so wrong guesses count
-toward the failed-login limit (``chats.accounts.login_limits``).  Saving the new hash
+The old password is checked through ``authenticate`` with the password
+change's own failed-login count (``chats.accounts.login_limits``): wrong
+guesses from this signed-in session are limited, and no one else's failed
+logins can lock it.  Saving the new hash
 revokes the user's refresh tokens, tickets and sockets
 (``chats.accounts.revocation``); the answer is a fresh token pair for this client.
 """
@@ -11,8 +13,8 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
 from ..auth import TokenPairSerializer, get_tokens_for_user
-from .login_limits import LoginLocked, locked_out
-from ..serializers import check_password_strength
+from .login_limits import PASSWORD_CHANGE, LoginLocked, locked_out
+from .serializers import check_password_strength
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -26,10 +28,10 @@ class PasswordChangeSerializer(serializers.Serializer):
     def validate(self, attrs):
         request = self.context["request"]
         user = request.user
-        if authenticate(request, username=user.get_username(),
-                        password=attrs["old_password"]) is None:
+        if authenticate(request, username=user.get_username(), password=attrs["old_password"],
+                        purpose=PASSWORD_CHANGE) is None:
             if locked_out(request):
-                raise LoginLocked()
+                raise LoginLocked(request)
             raise serializers.ValidationError({"old_password": [serializers.ErrorDetail(
                 "This is not your current password.", code="wrong_password")]})
         check_password_strength(attrs["new_password"], user, field="new_password")

@@ -14,8 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Attachment, Conversation, Message
-from ..text import is_blank
+from ..models import Attachment, Conversation, Message, is_blank
 from . import attachments
 
 MAX_RANGE = 200

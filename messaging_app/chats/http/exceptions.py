@@ -14,6 +14,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from ..accounts.login_limits import LoginLocked, locked_out
 
 
+def error_body(detail: str, code: str) -> dict:
+    """The JSON body of every error answer."""
+    return {"detail": str(detail), "code": code}
+
+
+NOT_FOUND = error_body("Not found.", "not_found")
+
+
 def _first_code(codes):
     """Return the first error code found in DRF's nested get_codes() output."""
     if isinstance(codes, str):
@@ -31,7 +39,7 @@ def exception_handler(exc, context):
     """Format DRF's response for exc as ``{"detail", "code"[, "errors"]}``."""
     if (isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated))
             and locked_out(context.get("request"))):
-        exc = LoginLocked()
+        exc = LoginLocked(context.get("request"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -51,7 +59,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     code = data.get("code") or (
         exc.get_codes() if isinstance(exc, exceptions.APIException) else "error")
-    response.data = {"detail": str(detail), "code": _first_code(code)}
+    response.data = error_body(detail, _first_code(code))
     return response
 
 
@@ -60,23 +68,22 @@ def bad_request(request, exception=None):
     (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many form fields, a host
     outside ``ALLOWED_HOSTS``)."""
     if isinstance(exception, RequestDataTooBig):
-        body = {"detail": "The request body is too large "
+        body = error_body("The request body is too large "
                           f"(at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
-                "code": "request_too_large"}
+                          "request_too_large")
     elif isinstance(exception, TooManyFieldsSent):
-        body = {"detail": "The request has too many fields.", "code": "too_many_fields"}
+        body = error_body("The request has too many fields.", "too_many_fields")
     else:
-        body = {"detail": "Bad request.", "code": "bad_request"}
+        body = error_body("Bad request.", "bad_request")
     return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def not_found(request, exception=None):
     """handler404: a JSON 404 for URLs that match no route (bad UUIDs too)."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"},
-                        status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
 
 
 def server_error(request):
     """handler500: a JSON 500 without internals."""
-    return JsonResponse({"detail": "Internal server error.", "code": "server_error"},
+    return JsonResponse(error_body("Internal server error.", "server_error"),
                         status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -1,6 +1,8 @@
 """Request guards that run before any view."""
 from django.http import JsonResponse
 
+from .exceptions import NOT_FOUND, error_body
+
 
 class RejectNullBytesMiddleware:
     """Answer 400 to a query string holding a NUL character, and keep API
@@ -19,12 +21,10 @@ class RejectNullBytesMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             return JsonResponse(
-                {"detail": "Query parameters must not contain NUL characters.",
-                 "code": "invalid_query"},
-                status=400,
-            )
+                error_body("Query parameters must not contain NUL characters.", "invalid_query"),
+                status=400)
         response = self.get_response(request)
         if (response.status_code == 404 and request.path.startswith("/api/")
                 and response.get("Content-Type", "").startswith("text/html")):
-            return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+            return JsonResponse(NOT_FOUND, status=404)
         return response

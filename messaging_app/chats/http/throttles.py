@@ -8,7 +8,7 @@ unavailable they count in this process's memory (``chats.http.outage``).
 """
 from django.core.cache import caches
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from .outage import REDIS_ERRORS, throttle_counters
 
@@ -46,11 +46,24 @@ class UserThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
     """Requests by an authenticated user (scope ``user``)."""
 
 
-class SendThrottle(_FallbackCacheMixin, _LiveRatesMixin, ScopedRateThrottle):
-    """Message sends by one user (scope ``send``); only on create."""
+class SendThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
+    """Message sends by one user (scope ``send``); other actions pass."""
+
+    scope = "send"
 
     def allow_request(self, request, view):
         if getattr(view, "action", None) != "create":
             return True
-        view.throttle_scope = "send"
+        return super().allow_request(request, view)
+
+
+class ConversationCreateThrottle(_FallbackCacheMixin, _LiveRatesMixin, UserRateThrottle):
+    """Conversations one user creates (scope ``conversation``, e.g. 30/hour):
+    only on create, so that nobody fills others' lists with unsolicited groups."""
+
+    scope = "conversation"
+
+    def allow_request(self, request, view):
+        if getattr(view, "action", None) != "create":
+            return True
         return super().allow_request(request, view)

@@ -27,7 +27,6 @@ deleted (at once through the channel layer; at the latest after
 hung) the socket is closed with 1013 and a reason: reconnect with ``since``.
 """
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
@@ -41,10 +40,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..accounts import revocation
-from .events import conversation_group, user_group
+from .events import conversation_group, relay_typing, user_group
 from ..models import Conversation, Message, WebSocketTicket
 from ..http.outage import REDIS_ERRORS
-from ..payloads import message_event, typing_event
+from ..payloads import message_event
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def consume_ticket(ticket: str):
     """Return the Login of a valid ticket, deleting it; else None."""
     if not ticket or len(ticket) > 200:
         return None
-    digest = hashlib.sha256(ticket.encode()).hexdigest()
+    digest = WebSocketTicket.digest_of(ticket)
     row = (WebSocketTicket.objects.select_related("user")
            .filter(digest=digest, expires_at__gt=timezone.now()).first())
     if row is None or not row.user.is_active:
@@ -333,7 +332,4 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                                   "retry_after": interval})
             return
         self.last_typing[conversation_id] = now
-        await self.channel_layer.group_send(conversation_group(conversation_id), {
-            "type": "chat.event",
-            "event": {**typing_event(conversation_id, self.user.pk),
-                      "origin": self.channel_name}})
+        await relay_typing(self.channel_layer, conversation_id, self.user.pk, self.channel_name)

@@ -1,6 +1,6 @@
 """Publishing real-time events to WebSocket consumers through the channel layer.
 
-Every function here only schedules: the event goes out after the current
+Every ``publish_*`` function only schedules: the event goes out after the current
 transaction commits (``transaction.on_commit``), so a client never hears of
 a message it could not read yet, and a rolled-back send is never announced.
 Outside a transaction the event goes out at once.
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ..http.outage import REDIS_ERRORS, event_delivery
+from ..payloads import typing_event
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,14 @@ def publish_user(user_id, message: dict) -> None:
     consumer handler) to every connected socket of one user."""
     group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message))
+
+
+async def relay_typing(layer, conversation_id, user_id, origin: str) -> None:
+    """Send a ``typing`` event to a conversation's connected members now (no
+    write to wait for); ``origin``, the sender's channel, does not echo it."""
+    await layer.group_send(conversation_group(conversation_id), {
+        "type": "chat.event", "event": {**typing_event(conversation_id, user_id),
+                                        "origin": origin}})
 
 
 def publish_membership(user_id, conversation_id, action: str, last_seq: int,

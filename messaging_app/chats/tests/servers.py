@@ -63,17 +63,20 @@ class HangingPort:
 class Server:
     """``uvicorn messaging_app.asgi:application`` on a free port of 127.0.0.1."""
 
-    def __init__(self, redis_url=None, env=None):
-        self.port = free_port()
+    def __init__(self, redis_url=None, env=None, port=None):
+        self.port = port or free_port()
         self.log = ""
         extra = env or {}
         env = {**os.environ,
+               "DJANGO_SETTINGS_MODULE": "messaging_app.settings",
                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                "DATABASE_URL": test_database_url(),
                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                "DJANGO_CONN_MAX_AGE": "0",
                "DJANGO_DEBUG": "0",
                "DJANGO_SECURE_COOKIES": "0",
+               # stderr is read when the server stops: no line per request filling the pipe.
+               "DJANGO_ACCESS_LOG": "0",
                **{f"DJANGO_THROTTLE_{k}": "off" for k in ("ANON", "USER", "SEND")}}
         env.pop("REDIS_URL", None)
         if redis_url:
@@ -123,3 +126,21 @@ class Server:
         if not self.process.stderr.closed:
             self.log = self.process.stderr.read().decode(errors="replace")
             self.process.stderr.close()
+
+
+class RunserverProcess(Server):
+    """``manage.py runserver`` (no reloader) run by another interpreter, on a free port.
+
+    ``python`` is that interpreter (e.g. a venv holding only the runtime
+    requirements); debug is on, as in development.
+    """
+
+    def __init__(self, python: str, env=None):
+        self.python = python
+        super().__init__(env={"DJANGO_DEBUG": "1", **(env or {})})
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.wait_ready(timeout=60.0)

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib.staticfiles.testing import LiveServerTestCase
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, tag
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
@@ -42,6 +42,11 @@ class SchemaDocumentTests(SimpleTestCase):
                         self.assertIn(code, operation["responses"])
 
 
+    def test_every_operation_has_a_summary(self):
+        missing = [f"{method.upper()} {path}" for path, item in self.schema["paths"].items()
+                   for method, operation in item.items() if not operation.get("summary")]
+        self.assertEqual(missing, [], "operations without a summary")
+
     def test_owner_only_operations_document_not_owner(self):
         paths = self.schema["paths"]
         for path, method in (("/api/conversations/{id}/", "delete"),
@@ -67,6 +72,17 @@ class SchemaDocumentTests(SimpleTestCase):
         self.assertIn("deleted", field["description"])
 
 
+class DocumentationPageTests(SimpleTestCase):
+    def test_redoc_and_swagger_pages_load_the_schema(self):
+        for url in ("/api/redoc/", "/api/docs/"):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(b"/api/schema/", response.content)
+        self.assertIn(b"redoc", self.client.get("/api/redoc/").content.lower())
+
+
+@tag("slow")
 class SchemathesisLiveTests(LiveServerTestCase):
     """Property-based requests against a live server, authenticated as a user
     who owns a conversation: no 5xx, no status or body outside the schema."""

@@ -200,6 +200,10 @@ class UrlAndFilterValidationTests(ChatTestCase):
             (nested, {"before": "not-a-uuid"}),
             (nested, {"after": str(uuid.uuid4())}),
             (nested, {"cursor": "", "page_size": "many"}),
+            (nested, {"page_size": "many"}),
+            (nested, {"page_size": "0"}),
+            (reverse("message-list"), {"page_size": "-3"}),
+            (reverse("conversation-list"), {"page_size": "many"}),
             (reverse("message-list"), {"search": "a\x00b"}),
         ]
         for url, params in cases:
@@ -207,6 +211,9 @@ class UrlAndFilterValidationTests(ChatTestCase):
                 response = client.get(url, params)
                 self.assertEqual(response.status_code, 400, response.content)
                 self.assertIn("code", response.json())
+                if "page_size" in params and "cursor" not in params:
+                    self.assertEqual(response.json()["errors"],
+                                     {"page_size": ["A positive integer is required."]})
 
     def test_filters_select_messages(self):
         client = self.as_user(self.alice)

@@ -12,7 +12,7 @@ import functools
 
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, tag
 
 from chats.auth import get_tokens_for_user
 from chats.models import Conversation, Message, User
@@ -42,6 +42,7 @@ def chat_user(username: str) -> User:
     return user
 
 
+@tag("slow")
 class BrowserTestCase(TransactionTestCase):
     """One server process per class; browsers per test."""
 
@@ -495,6 +496,31 @@ class AccountAndGroupTests(BrowserTestCase):
                    ).click()
         eve.wait_until(lambda d: eve.list_item(group.pk) is None, "the group to leave Eve's list")
         self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
+                         ["alice", "bob"])
+
+    def test_choosing_someone_in_a_direct_conversation_starts_a_new_group(self):
+        from chats import services
+        direct, _ = services.create_conversation(creator=self.alice,
+                                                 users=[self.alice, self.bob])
+        alice = self.browser("alice")
+        alice.sign_in("alice", PASSWORD)
+        alice.open_conversation(direct.pk)
+        alice.find("#manage").click()
+        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
+                                  ".textContent;"), "New group with these people and\u2026")
+        alice.find("#details-search").send_keys("eve")
+        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
+                         "people to choose")
+        alice.find("#details-results button.person").click()
+        alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
+                         "the new group")
+        group = Conversation.objects.get(participants=self.eve)
+        self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
+                         ["alice", "bob", "eve"])
+        alice.wait_until(lambda d: f"/c/{group.pk}/" in alice.driver.current_url,
+                         "the page to show the new group")
+        alice.wait_conversation()
+        self.assertEqual(sorted(direct.participants.values_list("username", flat=True)),
                          ["alice", "bob"])
 
     def test_phone_width_shows_one_pane_and_works_by_keyboard(self):

@@ -1,8 +1,9 @@
 // A conversation's details: rename a group, list, add and remove members,
 // hand it over, leave, delete.  The controls follow the API's roles: a
 // group's owner removes others, hands it over and deletes it; a direct
-// conversation (`direct`, no owner) can be deleted by either person, and
-// nobody removes the other.
+// conversation (`direct`, no owner) can be deleted by either person, nobody
+// removes the other, and nobody joins it: choosing someone there starts a new
+// group with these people and them.
 
 import { paths } from "./api.js";
 import { h, byId, say } from "./dom.js";
@@ -30,6 +31,7 @@ export class DetailsDialog {
     this.rename = byId("details-rename");
     this.leaveButton = byId("details-leave");
     this.deleteButton = byId("details-delete");
+    this.addLabel = this.dialog.querySelector("label[for='details-search']");
     this.search = new PeopleSearch({
       api, input: byId("details-search"), results: byId("details-results"), status: this.error,
       exclude: () => (this.current()?.participants || []).map((u) => u.user_id),
@@ -69,6 +71,8 @@ export class DetailsDialog {
     const ownerId = ownerIdOf(c);
     const meId = this.me().user_id;
     this.rename.hidden = !this.isGroup;
+    this.addLabel.textContent = this.isGroup ? "Add people" : "New group with these people and…";
+    this.search.actionLabel = this.isGroup ? "Add" : "Start a group with";
     this.deleteButton.hidden = !(this.isOwner || !this.isGroup);
     this.members.replaceChildren(...(c.participants || []).map((user) => h("li", {},
       h("span", { class: "name", text: user.user_id === meId ? `${personName(user)} (you)` : personName(user) }),
@@ -102,6 +106,10 @@ export class DetailsDialog {
 
   async add(user) {
     const c = this.current();
+    if (!this.isGroup) {
+      await this.startGroup(c, user);
+      return;
+    }
     try {
       const updated = await this.api.post(paths.participants(c.conversation_id), { participants: [user.user_id] });
       this.onUpdated(updated);
@@ -110,6 +118,19 @@ export class DetailsDialog {
       this.search.input.focus();
     } catch (error) {
       say(this.error, describeError(error));
+    }
+  }
+
+  /** A direct conversation stays between its two people: a new group instead. */
+  async startGroup(c, user) {
+    const others = (c.participants || []).map((u) => u.user_id).filter((id) => id !== this.me().user_id);
+    try {
+      const group = await this.api.post(paths.conversations, { participants: [...others, user.user_id] });
+      this.dialog.close();
+      window.history.pushState({}, "", `/c/${group.conversation_id}/`);
+      window.dispatchEvent(new PopStateEvent("popstate"));
+    } catch (error) {
+      say(this.error, problem(error));
     }
   }
 

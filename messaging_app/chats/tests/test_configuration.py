@@ -76,9 +76,12 @@ class StartupRefusalTests(SimpleTestCase):
     def test_no_allowed_hosts_outside_debug_is_refused(self):
         self.assertRefused(run_django(DJANGO_SECRET_KEY=STRONG_KEY), "DJANGO_ALLOWED_HOSTS")
 
-    def test_the_fixed_debug_key_serves_loopback_only(self):
-        self.assertIn("started", run_django(DJANGO_DEBUG="1").stdout)
+    def test_the_debug_key_serves_loopback_only(self):
+        key_file = os.path.join(tempfile.mkdtemp(), ".secret_key")
+        self.addCleanup(os.unlink, key_file)
         self.assertIn("started", run_django(DJANGO_DEBUG="1",
+                                            DJANGO_SECRET_KEY_FILE=key_file).stdout)
+        self.assertIn("started", run_django(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=key_file,
                                             DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1").stdout)
         self.assertRefused(run_django(DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="chat.example.com"),
                            "DJANGO_SECRET_KEY")
@@ -114,7 +117,7 @@ class DeploySettingsTests(SimpleTestCase):
         result = run_django(code, **PRODUCTION)
         self.assertEqual(result.stdout.strip(),
                          "('HTTP_X_FORWARDED_PROTO', 'https') ['https://chat.example.com'] "
-                         "31536000 True ['^healthz$']", result.stderr)
+                         "31536000 True ['^healthz$', '^readyz$']", result.stderr)
 
 
 class EnvExampleTests(SimpleTestCase):
@@ -123,9 +126,26 @@ class EnvExampleTests(SimpleTestCase):
         settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
         read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_text))
         read |= {f"DJANGO_THROTTLE_{name.upper()}"
-                 for name in re.findall(r'_rate\("(\w+)"', settings_text)}
+                 for name in re.findall(r'rate_from_env\("(\w+)"', settings_text)}
+        read |= {f"DJANGO_LOGIN_{name}"
+                 for name in re.findall(r'_login_limit\("(\w+)"', settings_text)}
         read |= {"DATABASE_URL"}  # read by dj_database_url.config()
         read.discard("DJANGO_ENV_FILE")  # names the file itself; explained in its header
         listed = set(re.findall(r"^([A-Z_]+)=", (MODULE_DIR / ".env.example").read_text(),
                                 re.M))
         self.assertEqual(listed, read)
+
+
+class TestSettingsTests(SimpleTestCase):
+    """``manage.py test`` runs with test_settings; settings.py has no test branches."""
+
+    def test_the_suite_runs_with_the_test_settings_module(self):
+        from django.conf import settings
+        self.assertEqual(settings.SETTINGS_MODULE, "messaging_app.test_settings")
+        self.assertEqual(settings.PASSWORD_HASHERS,
+                         ["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+    def test_settings_py_does_not_look_at_the_command_line(self):
+        settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
+        self.assertNotIn("sys.argv", settings_text)
+        self.assertNotIn("TESTING", settings_text)

@@ -17,7 +17,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("chats", "0010_conversation_owner"),
+        ("chats", "0011_user_username_key"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0012_reaction'),
+        ('chats', '0013_reaction'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ import time
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.cache import caches
-from django.test import TransactionTestCase, override_settings
+from django.test import TransactionTestCase, override_settings, tag
 from django.urls import reverse
 from rest_framework.test import APIClient
 from websockets.exceptions import ConnectionClosed
@@ -36,6 +36,7 @@ def reset_outages():
         state.retry_at = 0.0
 
 
+@tag("slow")
 class RedisOutageServerTests(TransactionTestCase):
     """A real server process whose REDIS_URL refuses or hangs."""
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from chats.models import User
 
 from .base import PASSWORD, make_user
-from .test_concurrency import run_threads
+from .test_concurrent_sends import run_threads
 
 RACERS = 8
 

@@ -6,7 +6,7 @@ import json
 import time
 
 import requests
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, tag
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -51,6 +51,7 @@ def receive(ws) -> dict:
     return json.loads(ws.recv(timeout=TIMEOUT))
 
 
+@tag("slow")
 class LiveServerTests(TransactionTestCase):
     """One server process with the in-memory channel layer."""
 
@@ -109,6 +110,7 @@ class LiveServerTests(TransactionTestCase):
             self.assertEqual(got[2]["type"], "ready")
 
 
+@tag("slow")
 class ScaleOutTests(TransactionTestCase):
     """Two server processes share delivery through Redis."""
 

@@ -137,17 +137,30 @@ class OwnershipTests(ChatTestCase):
                 self.assertIn("owner", response.json()["errors"])
         self.assertEqual(self.owner_of(group), self.carol.pk)
 
-    def test_a_direct_conversation_that_grows_is_owned_by_whoever_added_people(self):
+    def test_nobody_joins_a_direct_conversation(self):
+        """Either person adding a third would own it, could remove the other
+        and would show the third their whole private history."""
         direct, _ = services.create_conversation(creator=self.alice,
                                                  users=[self.alice, self.bob])
-        response = self.as_user(self.bob).post(
-            reverse("conversation-add-participants", args=[direct.pk]),
-            {"participants": [str(self.carol.pk)]}, format="json")
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json()["owner"], str(self.bob.pk))
+        for person in (self.alice, self.bob):
+            with self.subTest(by=person.username):
+                response = self.as_user(person).post(
+                    reverse("conversation-add-participants", args=[direct.pk]),
+                    {"participants": [str(self.carol.pk)]}, format="json")
+                self.assertEqual(response.status_code, 403, response.content)
+                self.assertEqual(response.json()["code"], "direct_conversation")
+                self.assertIn("new group", response.json()["detail"])
         direct.refresh_from_db()
-        self.assertIsNone(direct.direct_key)
-        self.assertEqual(direct.owner_id, self.bob.pk)
+        self.assertIsNotNone(direct.direct_key)
+        self.assertIsNone(direct.owner_id)
+        self.assertEqual(sorted(direct.participants.values_list("username", flat=True)),
+                         ["alice", "bob"])
+        # What the refusal suggests: a new group with the three of them.
+        response = self.as_user(self.bob).post(reverse("conversation-list"), {
+            "participants": [str(self.alice.pk), str(self.carol.pk)]}, format="json")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertNotEqual(response.json()["conversation_id"], str(direct.pk))
+        self.assertEqual(response.json()["owner"], str(self.bob.pk))
 
     def test_adding_someone_already_there_keeps_a_direct_conversation_direct(self):
         direct, _ = services.create_conversation(creator=self.alice,
@@ -215,16 +228,16 @@ class OwnerMigrationTests(TransactionTestCase):
     BEFORE = [("chats", "0009_conversation_last_message")]
     AFTER = [("chats", "0010_conversation_owner")]
 
-    def tearDown(self):
-        # Leave the schema at the newest migration for the tests that follow.
-        self.migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-        super().tearDown()
-
     def migrate(self, targets):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(targets)
         return executor.loader.project_state(targets).apps
+
+    def tearDown(self):
+        # Back to the latest schema for the tests that follow.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
     def test_groups_get_their_earliest_member_and_direct_conversations_none(self):
         old = self.migrate(self.BEFORE)
