@@ -17,7 +17,7 @@ import requests
 from django.test import SimpleTestCase, TransactionTestCase, tag
 
 from .servers import MODULE_DIR, Server
-from .test_production import run_django
+from .test_configuration import run_django
 
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<level>[A-Z]+) "
                        r"(?P<logger>[\w.]+) \[(?P<request_id>[^\]]+)\] (?P<message>.*)$")
