@@ -266,6 +266,10 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     seq = models.BigIntegerField(editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The ids (strings) of the members the body names as @username, in order,
+    # written by the send, edit and delete services (chats.services); Mention rows
+    # hold the same for counting.
+    mentions = models.JSONField(default=list, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -317,6 +321,28 @@ class MessageEdit(models.Model):
 
     class Meta:
         ordering = ["message", "replaced_at", "id"]
+
+
+class Mention(models.Model):
+    """A member named as @username in a message: what their unread mention
+    count counts (``conversation`` and ``seq`` copied from the message so the
+    count reads one index).  Written with the message; gone when it is deleted."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentions")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="+", db_index=False)
+    seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [models.UniqueConstraint(fields=["message", "user"],
+                                               name="mention_message_user_uniq")]
+        indexes = [models.Index(fields=["user", "conversation", "seq"],
+                                name="mention_user_conv_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.message_id}"
 
 
 class ReadMarker(models.Model):

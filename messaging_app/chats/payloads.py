@@ -42,6 +42,7 @@ def message_payload(message) -> dict:
         "edited_at": datetime_or_none(message.edited_at),
         "seq": message.seq,
         "deleted_at": datetime_or_none(message.deleted_at),
+        "mentions": list(message.mentions or []),
     }
 
 

@@ -19,14 +19,16 @@ from django.db.models import BigIntegerField, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework.exceptions import NotFound
 
-from .models import NEWEST_FIRST, NO_CONVERSATION, Conversation, Message, ReadMarker, User
+from .models import (NEWEST_FIRST, NO_CONVERSATION, Conversation, Mention, Message, ReadMarker,
+                     User)
 from .pagination import LIST_TOTAL
 from .payloads import public_user_fields
 
 # What other people may see of a user: the columns a response needs.
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
 MESSAGE_FIELDS = ("message_id", "conversation_id", "message_body", "sent_at", "edited_at",
-                  "seq", "deleted_at", *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
+                  "seq", "deleted_at", "mentions",
+                  *(f"sender__{name}" for name in PUBLIC_USER_FIELDS))
 # Messages nested in a conversation's detail (the full list is paginated).
 RECENT_MESSAGES = 20
 
@@ -72,6 +74,44 @@ def read_position(conversation, user):
 def with_read_position(queryset, user):
     """Annotate each conversation with ``my_last_read_seq``: user's read position."""
     return queryset.annotate(my_last_read_seq=read_position(OuterRef("pk"), user))
+
+
+def deleted_after(conversation, seq):
+    """How many deleted messages of conversation lie after seq, as an
+    expression (ids or ``OuterRef``s): they are not unread, having nothing
+    to read.  Reads only the messages after seq (the ``(conversation, seq)`` key)."""
+    return Coalesce(count_of(Message.objects.filter(
+        conversation=conversation, seq__gt=seq, deleted_at__isnull=False)), 0,
+        output_field=BigIntegerField())
+
+
+def unread_mentions(conversation, user, seq):
+    """How many messages of conversation after seq mention user, as an expression."""
+    return Coalesce(count_of(Mention.objects.filter(user=user, conversation=conversation,
+                                                    seq__gt=seq)), 0,
+                    output_field=BigIntegerField())
+
+
+def with_unread(queryset, user):
+    """``with_read_position`` plus ``my_deleted_unread``, the deleted messages
+    after it (the unread count is ``last_seq`` minus both), and
+    ``my_unread_mentions``, the messages after it that mention user."""
+    return with_read_position(queryset, user).annotate(
+        my_deleted_unread=deleted_after(OuterRef("pk"), OuterRef("my_last_read_seq")),
+        my_unread_mentions=unread_mentions(OuterRef("pk"), user, OuterRef("my_last_read_seq")))
+
+
+def unread_mentions_in(conversation_pk, user, seq: int) -> int:
+    """How many messages of one conversation after seq mention user."""
+    return Mention.objects.filter(user=user, conversation_id=conversation_pk,
+                                  seq__gt=seq).count()
+
+
+def deleted_after_in(conversation_pk, seq: int) -> int:
+    """How many deleted messages of one conversation lie after seq."""
+    return (Conversation.objects.filter(pk=conversation_pk)
+            .annotate(n=deleted_after(OuterRef("pk"), seq)).values_list("n", flat=True)
+            .first() or 0)
 
 
 def read_position_in(conversation_pk, user) -> int:
@@ -126,7 +166,7 @@ def conversation_pages(conversations, ordering, user):
     and ``LIST_TOTAL``, how many conversations the whole list holds, so the
     list needs no COUNT query; ``attach_participants`` adds the members.
     """
-    rows = (with_read_position(Conversation.objects.select_related("last_message"), user)
+    rows = (with_unread(Conversation.objects.select_related("last_message"), user)
             .annotate(**{LIST_TOTAL: count_of(conversations)}).order_by(*ordering))
     return DeferredJoinPages(conversations, rows)
 
@@ -135,7 +175,7 @@ def conversation_detail(user):
     """Any conversation (permissions decide who sees it) with its recent messages,
     participants and user's read position."""
     recent = Message.objects.select_related("sender").order_by(*NEWEST_FIRST)[:RECENT_MESSAGES]
-    return with_read_position(
+    return with_unread(
         Conversation.objects.select_related("last_message").prefetch_related(
             Prefetch("messages", queryset=recent, to_attr="recent_messages")), user)
 

@@ -11,7 +11,8 @@ from .models import (NEWEST_FIRST, Conversation, Message, MessageEdit, User, Web
                      is_blank)
 from .payloads import (datetime_or_none, last_message_payload, message_payload, public_user,
                        user_id_or_none)
-from .queries import PUBLIC_USER_FIELDS, RECENT_MESSAGES, read_position_in, read_positions
+from .queries import (PUBLIC_USER_FIELDS, RECENT_MESSAGES, deleted_after_in, read_position_in,
+                      read_positions, unread_mentions_in)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -24,12 +25,17 @@ class MessageSerializer(serializers.ModelSerializer):
     message_body = serializers.CharField(max_length=Message.MAX_BODY_LENGTH,
                                          trim_whitespace=True)
     conversation = serializers.PrimaryKeyRelatedField(queryset=Conversation.objects.all())
+    mentions = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True,
+        help_text="Ids of the members the body names as @username (any case), in order, "
+                  "computed by the server on send and edit; empty once deleted.")
 
     class Meta:
         model = Message
         fields = ["message_id", "conversation", "sender", "message_body", "sent_at",
-                  "edited_at", "seq", "deleted_at"]
-        read_only_fields = ["message_id", "sender", "sent_at", "edited_at", "seq", "deleted_at"]
+                  "edited_at", "seq", "deleted_at", "mentions"]
+        read_only_fields = ["message_id", "sender", "sent_at", "edited_at", "seq", "deleted_at",
+                            "mentions"]
 
     def validate_message_body(self, value: str) -> str:
         if is_blank(value):
@@ -83,8 +89,11 @@ class ReadStateSerializer(serializers.ModelSerializer):
         return obj.my_last_read_seq or 0
 
     def get_unread_count(self, obj) -> int:
-        """Messages after the read position: ``last_seq - last_read_seq``."""
-        return max(0, obj.last_seq - self.get_last_read_seq(obj))
+        """Messages after the read position that are not deleted."""
+        read = self.get_last_read_seq(obj)
+        if not hasattr(obj, "my_deleted_unread"):
+            obj.my_deleted_unread = deleted_after_in(obj.pk, read) if obj.last_seq > read else 0
+        return max(0, obj.last_seq - read - (obj.my_deleted_unread or 0))
 
 
 class ConversationSerializer(ReadStateSerializer):
@@ -103,12 +112,13 @@ class ConversationSerializer(ReadStateSerializer):
                   "it over; null for a direct conversation, where either person may delete it.")
     direct = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
+    mention_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
         fields = ["conversation_id", "title", "participants", "owner", "direct", "last_message",
                   "created_at", "last_activity_at", "last_seq", "last_read_seq",
-                  "unread_count"]
+                  "unread_count", "mention_count"]
         read_only_fields = fields
 
     def to_representation(self, instance):
@@ -125,6 +135,7 @@ class ConversationSerializer(ReadStateSerializer):
             "last_seq": instance.last_seq,
             "last_read_seq": self.get_last_read_seq(instance),
             "unread_count": self.get_unread_count(instance),
+            "mention_count": self.get_mention_count(instance),
         }
 
     @staticmethod
@@ -139,6 +150,15 @@ class ConversationSerializer(ReadStateSerializer):
     def get_direct(self, obj) -> bool:
         """True for a direct conversation: two people, made without a title, no owner."""
         return obj.direct_key is not None
+
+    def get_mention_count(self, obj) -> int:
+        """Unread messages that mention the requester (counted apart from unread_count)."""
+        if not hasattr(obj, "my_unread_mentions"):
+            request = self.context.get("request") if hasattr(self, "context") else None
+            user = getattr(request, "user", None)
+            obj.my_unread_mentions = 0 if user is None or not user.is_authenticated else (
+                unread_mentions_in(obj.pk, user, self.get_last_read_seq(obj)))
+        return obj.my_unread_mentions or 0
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj):

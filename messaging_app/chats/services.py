@@ -14,19 +14,20 @@ is writing (``writing()``).
 import contextvars
 import hashlib
 import json
+import re
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery, UUIDField
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 
-from .models import (NO_CONVERSATION, Conversation, IdempotencyKey, Message, MessageEdit,
-                     ReadMarker, WebSocketTicket)
+from .models import (NO_CONVERSATION, Conversation, IdempotencyKey, Mention, Message,
+                     MessageEdit, ReadMarker, WebSocketTicket)
 from .payloads import conversation_updated_event, message_event, read_event
 from .queries import read_position_in
 from .realtime import events
@@ -82,10 +83,13 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
         # sent_at=None: Message.save stamps it once the seq is allocated.
         message = Message(conversation_id=conversation_id, sender=sender,
                           message_body=body, sent_at=None)
+        set_mentions(message)
         try:
             message.save(force_insert=True)
         except Conversation.DoesNotExist:
             raise NotFound(NO_CONVERSATION) from None
+        if message.mentions:
+            store_mention_rows(message)
         announce_message(message, created=True)
     return message
 
@@ -154,7 +158,9 @@ def edit_message(message: Message, body: str) -> Message:
                                    replaced_at=now)
         message.message_body = body
         message.edited_at = now
-        message.save(update_fields=["message_body", "edited_at"])
+        set_mentions(message)
+        message.save(update_fields=["message_body", "edited_at", "mentions"])
+        store_mention_rows(message)
         announce_message(message)
     return message
 
@@ -170,7 +176,9 @@ def delete_message(message: Message) -> None:
         MessageEdit.objects.filter(message=message).delete()
         message.message_body = ""
         message.deleted_at = timezone.now()
-        message.save(update_fields=["message_body", "deleted_at"])
+        message.mentions = []
+        message.save(update_fields=["message_body", "deleted_at", "mentions"])
+        store_mention_rows(message)
         announce_message(message)
 
 
@@ -416,3 +424,55 @@ def issue_ticket(user, since: dict, session_id: str, auth_expires_at) -> str:
         expires_at=now + timedelta(seconds=WebSocketTicket.TTL_SECONDS),
         session_id=session_id, auth_expires_at=auth_expires_at)
     return ticket
+
+
+# ---- mentions ----------------------------------------------------------------
+# Who a message mentions: "@username" naming a member of its conversation
+# (any case; not the sender).  send_message, edit_message and delete_message
+# call set_mentions before saving (Message.mentions, the API's `mentions`,
+# carried by events) and store_mention_rows after (Mention rows, which unread
+# mention counts read).
+
+# "@" then a username's characters (Django's: letters, digits, @ . + - _),
+# not inside a word or an e-mail address ("dana@example.com" names nobody).
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]+)")
+
+
+def named_usernames(body: str) -> list[str]:
+    """The lowercased usernames body names, in order, without repeats (a
+    trailing full stop or hyphen is punctuation, not part of the name)."""
+    names = []
+    for match in MENTION.finditer(body):
+        name = match.group(1).rstrip(".-").lower()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def mentioned_ids(conversation_id, body: str, sender_id) -> list[str]:
+    """Ids (strings) of the members other than the sender that body names."""
+    names = named_usernames(body)
+    if not names:
+        return []
+    rows = (Conversation.participants.through.objects
+            .filter(conversation_id=conversation_id)
+            .annotate(name=Lower("user__username")).filter(name__in=names)
+            .exclude(user_id=sender_id).values_list("name", "user_id"))
+    by_name = dict(rows)
+    return [str(by_name[name]) for name in names if name in by_name]
+
+
+def set_mentions(message: Message) -> None:
+    """Set message.mentions from its body, before it is saved (so the event
+    published on save carries them); a deleted message mentions no one."""
+    message.mentions = [] if message.deleted_at else mentioned_ids(
+        message.conversation_id, message.message_body, message.sender_id)
+
+
+def store_mention_rows(message: Message) -> None:
+    """Make message's Mention rows match message.mentions (after it is saved,
+    in the same transaction)."""
+    Mention.objects.filter(message=message).delete()
+    Mention.objects.bulk_create([
+        Mention(message=message, user_id=user_id, conversation_id=message.conversation_id,
+                seq=message.seq) for user_id in message.mentions])

@@ -21,10 +21,14 @@ django_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chats.http.guards import BodyLimit, ConcurrencyLimit  # noqa: E402
+from chats.realtime.events import ServingLoop  # noqa: E402
 from chats.realtime.handshake import AllowedHostsAndOrigins  # noqa: E402
 from chats.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({
-    "http": django_application,
+# ServingLoop: writes in request threads hand their events to this loop.
+application = ServingLoop(ProtocolTypeRouter({
+    # Overload is refused first, then oversized bodies, before Django reads any.
+    "http": ConcurrencyLimit(BodyLimit(django_application)),
     "websocket": AllowedHostsAndOrigins(URLRouter(websocket_urlpatterns)),
-})
+}))

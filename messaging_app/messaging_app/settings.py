@@ -26,11 +26,19 @@ file fills in those the environment does not set):
   ``DJANGO_LOGIN_USERNAME_SLOWDOWN_AFTER``,
   ``DJANGO_LOGIN_USERNAME_SLOWDOWN_MAX_SECONDS``, ``DJANGO_LOGIN_LOCKOUT_SECONDS``:
   failed-login limits (``chats/accounts/login_limits.py``).
-- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often an open WebSocket rechecks
-  that its user is active with the same password.
+- ``DJANGO_SOCKET_RECHECK_SECONDS``: how often each server process rechecks,
+  in one query, that the users of its open WebSockets are active with the
+  same password.
+- ``DJANGO_MAX_SOCKETS_PER_USER``, ``DJANGO_SOCKET_FRAMES_PER_SECOND``,
+  ``DJANGO_TYPING_MIN_INTERVAL``: limits per user and per socket.
+- ``DJANGO_CONN_MAX_AGE``, ``DJANGO_DB_POOL_SIZE``, ``DJANGO_DB_POOL_TIMEOUT``:
+  database connections (bounded; see DATABASES below).
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
   ``DJANGO_THROTTLE_SEND`` / ``DJANGO_THROTTLE_CONVERSATION``: DRF rates such
   as ``100/min`` (conversation: conversations one user creates).
+- ``DJANGO_MAX_BODY_BYTES``: the largest request body accepted (413 beyond).
+- ``DJANGO_MAX_CONCURRENT_REQUESTS``: HTTP requests in progress per process
+  (503 beyond).
 - ``DJANGO_NUM_PROXIES``: how many trusted proxies append to
   ``X-Forwarded-For`` in front of the server (default 0: the header is ignored);
   with one or more, the proxy's ``X-Request-ID`` names the request in the log.
@@ -196,12 +204,28 @@ ASGI_APPLICATION = "messaging_app.asgi.application"
 # Database: DATABASE_URL, else a SQLite file in WAL mode.  IMMEDIATE
 # transactions make concurrent writers queue on the lock instead of failing
 # halfway with "database is locked".
+#
+# Connections are bounded.  Under ASGI every request's sync code runs in a
+# thread of its own, so connections kept per thread (CONN_MAX_AGE > 0) pile
+# up with the threads until the database refuses more: the default is 0, one
+# connection per request, closed at its end.  On PostgreSQL,
+# DJANGO_DB_POOL_SIZE > 0 instead shares a psycopg pool of at most that many
+# connections per server process; a request waits up to
+# DJANGO_DB_POOL_TIMEOUT seconds for one.  A database that refuses or fails
+# answers 503 database_unavailable (chats.http.exceptions.server_error).
+DB_POOL_SIZE = int(os.environ.get("DJANGO_DB_POOL_SIZE", "0"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if DB_POOL_SIZE else int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+if DB_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DB_POOL_SIZE,
+        "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "5")),
+        # Idle connections above min_size close after this many seconds.
+        "max_idle": 30}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -309,8 +333,15 @@ else:
 # Seconds between two checks, by each open WebSocket, that its user is still
 # active with the same password (chats.accounts.revocation); notices close them sooner.
 SOCKET_RECHECK_SECONDS = float(os.environ.get("DJANGO_SOCKET_RECHECK_SECONDS", "30"))
-# Seconds a WebSocket must wait between two typing notices for one conversation.
+# Seconds a user must wait between two typing notices for one conversation
+# (across all of that user's sockets).
 TYPING_MIN_INTERVAL = float(os.environ.get("DJANGO_TYPING_MIN_INTERVAL", "2"))
+# Open WebSockets per user, across every server process sharing REDIS_URL (in
+# this process without Redis); one more is closed with 4429.
+MAX_SOCKETS_PER_USER = int(os.environ.get("DJANGO_MAX_SOCKETS_PER_USER", "20"))
+# Frames a socket may send per second (bursts of 4x that); beyond it frames are
+# dropped with a rate_limited error, and a sustained flood closes it with 4429.
+SOCKET_FRAMES_PER_SECOND = float(os.environ.get("DJANGO_SOCKET_FRAMES_PER_SECOND", "5"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -326,6 +357,13 @@ WHITENOISE_USE_FINDERS = True
 # ...so a missing STATIC_ROOT (no collectstatic yet) is normal, not worth a warning.
 warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Request bodies over this many bytes are refused with 413 before any of them
+# is read (chats.http.guards.BodyLimit); Django's own check agrees.
+MAX_BODY_BYTES = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# HTTP requests in progress per server process; one more is answered 503
+# overloaded with Retry-After (chats.http.guards.ConcurrencyLimit).
+MAX_CONCURRENT_REQUESTS = int(os.environ.get("DJANGO_MAX_CONCURRENT_REQUESTS", "64"))
 
 # Message attachments go through Django's storage API (``attachments``):
 # files under DJANGO_MEDIA_ROOT (default media/ beside manage.py), or an

@@ -72,16 +72,29 @@ def revoke_all(user_id, reason: str) -> None:
     close_sockets(user_id, reason)
 
 
-def credential_problem(user_id, password_hash: str) -> str:
-    """Why a socket opened by a user with password_hash must close now ('' if not)."""
-    row = User.objects.filter(pk=user_id).values_list("password", "is_active").first()
-    if row is None:
+def current_credentials(user_ids) -> dict:
+    """``{user id: (password hash, is_active)}`` of the users that exist, in
+    one query (the socket recheck of a whole server process)."""
+    return {pk: (password, active) for pk, password, active in
+            User.objects.filter(pk__in=list(user_ids))
+            .values_list("pk", "password", "is_active")}
+
+
+def problem_with(stored, password_hash: str) -> str:
+    """Why a socket opened with password_hash must close, given the user's
+    stored ``(password hash, is_active)`` (None: deleted); '' if it need not."""
+    if stored is None:
         return ACCOUNT_DELETED
-    if not row[1]:
+    if not stored[1]:
         return ACCOUNT_DISABLED
-    if row[0] != password_hash:
+    if stored[0] != password_hash:
         return PASSWORD_CHANGED
     return ""
+
+
+def credential_problem(user_id, password_hash: str) -> str:
+    """Why a socket opened by a user with password_hash must close now ('' if not)."""
+    return problem_with(current_credentials([user_id]).get(user_id), password_hash)
 
 
 @receiver(pre_save, sender=User)

@@ -5,8 +5,11 @@ programs (DRF's own codes: ``not_authenticated``, ``permission_denied``,
 ``not_found``, ``throttled``, ``parse_error``, ``invalid`` ...).  Validation
 errors keep DRF's field map under ``errors``.
 """
+import sys
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -83,7 +86,28 @@ def not_found(request, exception=None):
     return JsonResponse(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
 
 
+# Seconds a client is asked to wait (Retry-After) when the database is unavailable.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable() -> JsonResponse:
+    """A 503 for a database that refused a connection or failed (connection
+    limit reached, server down, disk full): the request may succeed later."""
+    response = JsonResponse(
+        error_body("The database is unavailable right now; retry in a few seconds.",
+                   "database_unavailable"),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def server_error(request):
-    """handler500: a JSON 500 without internals."""
+    """handler500: a JSON 500 without internals, or a 503
+    ``database_unavailable`` when the uncaught error is the database's
+    (``OperationalError``: refused connection, pool timeout, disk full;
+    ``InterfaceError``: a connection that broke)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable()
     return JsonResponse(error_body("Internal server error.", "server_error"),
                         status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -40,6 +40,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..accounts import revocation
+from . import sockets
 from .events import conversation_group, relay_typing, user_group
 from ..models import Conversation, Message, WebSocketTicket
 from ..http.outage import REDIS_ERRORS
@@ -53,6 +54,16 @@ UNAVAILABLE = 1013
 UNAVAILABLE_REASON = "Real-time delivery is unavailable; reconnect with since."
 # What a client sends (typing, ping) fits in a few hundred characters.
 MAX_FRAME = 4096
+# Seconds a handshake may take to send ready (or close) before it is closed
+# with 1013: a client then retries with its backoff.
+HANDSHAKE_SECONDS = 4.0
+# Over its limits a user's socket is closed with this code and a reason.
+TOO_MANY = 4429
+# Frames a socket may send in a burst, in multiples of SOCKET_FRAMES_PER_SECOND,
+# and the frames dropped within FLOOD_WINDOW seconds that close the socket.
+FRAME_BURST = 4
+FLOOD_WINDOW = 10.0
+FLOOD_DROPS = 100
 
 
 class Login(NamedTuple):
@@ -105,9 +116,6 @@ def login_from_jwt(token: str):
                  datetime.fromtimestamp(access["exp"], tz=UTC))
 
 
-credential_problem = database_sync_to_async(revocation.credential_problem)
-
-
 def parse_since(value: str) -> dict:
     """``<conversation id>:<seq>,...`` to a dict; malformed parts are ignored."""
     since = {}
@@ -137,10 +145,85 @@ def messages_after(conversation_id: str, after: int, upto=None) -> list:
     return [message_event("message.created", m) for m in queryset[:REPLAY_BATCH]]
 
 
+class FrameLimit:
+    """A token bucket for the frames of one socket: ``rate`` a second, bursts
+    of ``FRAME_BURST * rate``.  ``take()`` says what to do with a frame:
+    ALLOWED; DROP silently; TELL (drop, and tell the client once per second);
+    FLOOD (FLOOD_DROPS dropped within FLOOD_WINDOW seconds: close)."""
+
+    ALLOWED, DROP, TELL, FLOOD = "allowed", "drop", "tell", "flood"
+
+    def __init__(self, rate: float):
+        self.rate = float(rate)
+        self.capacity = max(1.0, FRAME_BURST * self.rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.told_at = -1.0
+        self.window_start = self.updated
+        self.dropped = 0
+
+    @property
+    def retry_after(self) -> float:
+        return round(max(0.0, 1 - self.tokens) / self.rate, 2) if self.rate else 1.0
+
+    def take(self) -> str:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return self.ALLOWED
+        if now - self.window_start > FLOOD_WINDOW:
+            self.window_start, self.dropped = now, 0
+        self.dropped += 1
+        if self.dropped >= FLOOD_DROPS:
+            return self.FLOOD
+        if now - self.told_at >= 1.0:
+            self.told_at = now
+            return self.TELL
+        return self.DROP
+
+
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Delivers a user's conversation events and relays typing notices."""
 
     async def __call__(self, scope, receive, send):
+        """Serve the socket; a handshake that has neither sent ``ready`` nor
+        closed after HANDSHAKE_SECONDS is closed with 1013 and abandoned.
+
+        After a Redis restart, channels_redis can leave a consumer waiting on
+        a receive task that never finishes cancelling (nothing the consumer
+        awaits returns); the deadline sits outside all of that."""
+        self.answered = asyncio.get_running_loop().create_future()
+
+        async def watched_send(message):
+            if message["type"] == "websocket.close" and not self.answered.done():
+                self.answered.set_result(None)
+            await send(message)
+
+        serving = asyncio.ensure_future(self.serve(scope, receive, watched_send))
+        await asyncio.wait({serving, self.answered}, timeout=HANDSHAKE_SECONDS,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if serving.done() or self.answered.done():
+            await serving
+            return
+        logger.warning("closing a WebSocket whose handshake took over %s s "
+                       "(the channel layer does not answer)", HANDSHAKE_SECONDS)
+        self.revoked = True
+        serving.cancel()
+        # Whatever it ends with later (if ever) is not news.
+        serving.add_done_callback(lambda task: task.cancelled() or task.exception())
+        try:
+            if not getattr(self, "accepted", False):
+                await send({"type": "websocket.accept",
+                            "subprotocol": getattr(self, "subprotocol", None)})
+            await send({"type": "websocket.close", "code": UNAVAILABLE,
+                        "reason": UNAVAILABLE_REASON})
+        finally:
+            await asyncio.wait({serving}, timeout=1)
+            await self.forget()
+
+    async def serve(self, scope, receive, send):
         # A channel layer that fails (Redis down or hung: chats.http.outage) ends
         # the socket with a close frame and a reason, not a dropped connection.
         try:
@@ -150,8 +233,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                            type(error).__name__, error)
             await self.close_unavailable()
         finally:
-            if hasattr(self, "watcher"):
-                self.watcher.cancel()
+            await self.forget()
+
+    async def forget(self) -> None:
+        """Stop the expiry timer and uncount the socket (idempotent)."""
+        if getattr(self, "expiry", None) is not None:
+            self.expiry.cancel()
+            self.expiry = None
+        if getattr(self, "registry", None) is not None:
+            registry, self.registry = self.registry, None
+            await registry.release(self)
 
     async def close_unavailable(self) -> None:
         if getattr(self, "revoked", False):
@@ -177,9 +268,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.login = login
         self.user = login.user
         self.subprotocol = subprotocol
+        registry = sockets.registry()
+        if not await registry.take(self):
+            await self.accept(subprotocol)
+            self.accepted = self.revoked = True
+            await self.close(code=TOO_MANY, reason=(
+                f"too_many_sockets: at most {settings.MAX_SOCKETS_PER_USER} open "
+                "sockets per user; close one first"))
+            return
+        self.registry = registry
+        self.frames = FrameLimit(settings.SOCKET_FRAMES_PER_SECOND)
         since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
-        self.last_typing = {}
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         # Join the groups before reading positions: anything committed after
         # the read is then published to us, anything before is in the read.
@@ -197,11 +297,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
-        self.watcher = asyncio.ensure_future(self.watch_login())
+        if not self.answered.done():
+            self.answered.set_result(None)
+        self.watch_expiry()
 
     async def disconnect(self, code):
-        if hasattr(self, "watcher"):
-            self.watcher.cancel()
+        await self.forget()
         if not hasattr(self, "delivered"):
             return
         try:
@@ -225,26 +326,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     # The login behind the socket (chats.accounts.revocation).
 
-    async def watch_login(self) -> None:
-        """Close the socket when its token expires or its user's password or
-        active flag changes (checked every SOCKET_RECHECK_SECONDS)."""
-        password_hash = self.user.password
-        while True:
-            left = (self.login.expires_at - timezone.now()).total_seconds()
-            if left <= 0:
-                await self.revoke(revocation.TOKEN_EXPIRED)
-                return
-            await asyncio.sleep(min(left, settings.SOCKET_RECHECK_SECONDS))
-            if timezone.now() < self.login.expires_at:
-                problem = await credential_problem(self.user.pk, password_hash)
-                if problem:
-                    await self.revoke(problem)
-                    return
+    def watch_expiry(self) -> None:
+        """Close the socket when its token expires: a timer, not a task.  The
+        user's password and active flag are rechecked for all of the
+        process's sockets at once (chats.realtime.sockets)."""
+        left = max(0.0, (self.login.expires_at - timezone.now()).total_seconds())
+        loop = asyncio.get_running_loop()
+        self.expiry = loop.call_later(
+            left, lambda: loop.create_task(self.revoke(revocation.TOKEN_EXPIRED)))
 
     async def revoke(self, reason: str) -> None:
+        await self.revoke_with(revocation.CLOSE_CODE, reason)
+
+    async def revoke_with(self, code: int, reason: str) -> None:
         if not getattr(self, "revoked", False):
             self.revoked = True
-            await self.close(code=revocation.CLOSE_CODE, reason=reason)
+            await self.close(code=code, reason=reason)
 
     async def session_revoke(self, message):
         """A channel-layer notice: a logout, password change or deactivation."""
@@ -267,14 +364,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.catch_up(conversation_id, upto=seq - 1)
             self.delivered[conversation_id] = seq
         elif kind == "typing":
-            if event.get("origin") == self.channel_name:
-                return
-            event = {k: v for k, v in event.items() if k != "origin"}
+            if event.get("user_id") == str(self.user.pk):
+                return  # not to the typist's own sockets
         elif kind == "conversation.updated":
             me = str(self.user.pk)
             if me in event.get("added", ()) or me in event.get("removed", ()):
                 return  # this user hears of it through chat.membership
-        await self.send_json(event)
+        # The layer hands one message object to all of this process's sockets
+        # in the group: the event is encoded to JSON once, not once per socket.
+        text = message.get("text")
+        if text is None:
+            text = message["text"] = await self.encode_json(event)
+        await self.send(text_data=text)
 
     async def chat_membership(self, message):
         conversation_id = message["conversation"]
@@ -294,6 +395,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the client.
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        verdict = self.frames.take()
+        if verdict is not FrameLimit.ALLOWED:
+            if verdict is FrameLimit.FLOOD:
+                await self.revoke_with(TOO_MANY, "frame_flood: too many frames; slow down")
+            elif verdict is FrameLimit.TELL:
+                await self.send_json({"type": "error", "code": "rate_limited",
+                                      "detail": "Too many frames; this one was dropped.",
+                                      "retry_after": self.frames.retry_after})
+            return
         if text_data and len(text_data) > MAX_FRAME:
             await self.send_json({"type": "error", "code": "too_large",
                                   "detail": f"Frames are at most {MAX_FRAME} characters."})
@@ -324,12 +434,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "code": "not_participant",
                                   "conversation": conversation_id})
             return
-        now = time.monotonic()
-        interval = getattr(settings, "TYPING_MIN_INTERVAL", 2.0)
-        if now - self.last_typing.get(conversation_id, -interval) < interval:
+        if not await sockets.registry().typing_allowed(self.user.pk, conversation_id):
             await self.send_json({"type": "error", "code": "rate_limited",
                                   "conversation": conversation_id,
-                                  "retry_after": interval})
+                                  "retry_after": settings.TYPING_MIN_INTERVAL})
             return
-        self.last_typing[conversation_id] = now
-        await relay_typing(self.channel_layer, conversation_id, self.user.pk, self.channel_name)
+        await relay_typing(self.channel_layer, conversation_id, self.user.pk)

@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -64,6 +65,7 @@ class Server:
     """``uvicorn messaging_app.asgi:application`` on a free port of 127.0.0.1."""
 
     def __init__(self, redis_url=None, env=None, port=None):
+        """env: extra variables for the process; a value of None unsets one."""
         self.port = port or free_port()
         self.log = ""
         extra = env or {}
@@ -75,24 +77,32 @@ class Server:
                "DJANGO_CONN_MAX_AGE": "0",
                "DJANGO_DEBUG": "0",
                "DJANGO_SECURE_COOKIES": "0",
-               # stderr is read when the server stops: no line per request filling the pipe.
+               # No access line per request in the log the tests read.
                "DJANGO_ACCESS_LOG": "0",
-               **{f"DJANGO_THROTTLE_{k}": "off" for k in ("ANON", "USER", "SEND")}}
+               **{f"DJANGO_THROTTLE_{k}": "off" for k in ("ANON", "USER", "SEND", "CONVERSATION")}}
         env.pop("REDIS_URL", None)
         if redis_url:
             env["REDIS_URL"] = redis_url
         env.update(extra)
-        self.env = env
+        self.env = {k: v for k, v in env.items() if v is not None}  # None: unset it
         self.start()
 
     def start(self) -> None:
         """Start the process on self.port and wait until it accepts connections."""
+        # The log goes to a file: a pipe nobody reads while the test runs fills
+        # up (64 KiB of tracebacks) and then blocks the server.
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              "--no-access-log"],
-            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.wait_ready()
+
+    def read_log(self) -> str:
+        """What the process has written to stderr so far."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
 
     @property
     def http(self) -> str:
@@ -106,7 +116,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("server exited: " + self.process.stderr.read().decode())
+                raise RuntimeError("server exited: " + self.read_log())
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
@@ -123,9 +133,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if not self.process.stderr.closed:
-            self.log = self.process.stderr.read().decode(errors="replace")
-            self.process.stderr.close()
+        if not self.stderr.closed:
+            self.log = self.read_log()
+            self.stderr.close()
 
 
 class RunserverProcess(Server):
@@ -140,7 +150,8 @@ class RunserverProcess(Server):
         super().__init__(env={"DJANGO_DEBUG": "1", **(env or {})})
 
     def start(self) -> None:
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [self.python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.wait_ready(timeout=60.0)

@@ -149,3 +149,25 @@ class TestSettingsTests(SimpleTestCase):
         settings_text = (MODULE_DIR / "messaging_app" / "settings.py").read_text()
         self.assertNotIn("sys.argv", settings_text)
         self.assertNotIn("TESTING", settings_text)
+
+
+class ServeCommandTests(SimpleTestCase):
+    def test_serve_raises_the_open_files_limit_and_runs_a_process_per_core(self):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard <= 256:
+            self.skipTest(f"the hard open-files limit is {hard}: nothing to raise")
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "serve", "--dry-run", "--port", "8123"],
+            cwd=MODULE_DIR, env={**clean, "DJANGO_ENV_FILE": "", **PRODUCTION},
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard)),
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("open files limit: soft 256 -> ", result.stderr)
+        self.assertNotIn("-> 256 ", result.stderr)
+        command = result.stdout.split()
+        self.assertIn("uvicorn", command)
+        self.assertEqual(command[command.index("--workers") + 1], str(os.cpu_count()))
+        self.assertEqual(command[command.index("--timeout-keep-alive") + 1], "5")

@@ -19,7 +19,7 @@ def expected_summary(conversation, user) -> dict:
     """The summary fields of a conversation for user, recomputed from the
     message rows in plain Python (no query code shared with the API)."""
     rows = list(Message.objects.filter(conversation=conversation).values(
-        "message_id", "sender_id", "message_body", "sent_at", "seq"))
+        "message_id", "sender_id", "message_body", "sent_at", "seq", "deleted_at"))
     newest = max(rows, key=lambda row: row["seq"], default=None)
     marker = (ReadMarker.objects.filter(conversation=conversation, user=user)
               .values_list("last_read_seq", flat=True).first() or 0)
@@ -32,7 +32,9 @@ def expected_summary(conversation, user) -> dict:
             "message_id": str(newest["message_id"]), "sender": str(newest["sender_id"]),
             "message_body": newest["message_body"]},
         "last_read_seq": position,
-        "unread_count": max(0, last_seq - position),
+        # Deleted messages hold nothing to read: not unread.
+        "unread_count": max(0, last_seq - position - sum(
+            1 for row in rows if row["seq"] > position and row["deleted_at"] is not None)),
     }
 
 

@@ -50,11 +50,17 @@ def browser_required() -> bool:
 
 
 class Browser:
-    """One headless Chromium window with its own profile (its own sessionStorage)."""
+    """One headless Chromium window with its own profile (its own cookies and
+    storage), kept through ``restart()`` and removed on ``quit()``."""
 
     def __init__(self, base_url: str, width: int = 1100, height: int = 760):
         self.base_url = base_url
         self.profile = tempfile.mkdtemp(prefix="webchat-chromium-")
+        self.size = (width, height)
+        self.launch()
+
+    def launch(self) -> None:
+        width, height = self.size
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in FLAGS:
@@ -68,6 +74,12 @@ class Browser:
         if width < 500:  # headless windows are at least 500 px wide: emulate a phone
             self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                 "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+
+    def restart(self) -> None:
+        """Quit the browser and start it again on the same profile, as a
+        person closing and reopening it."""
+        self.driver.quit()
+        self.launch()
 
     def quit(self) -> None:
         try:
@@ -189,6 +201,39 @@ class Browser:
 
     def session_storage(self, key: str):
         return self.js("return window.sessionStorage.getItem(arguments[0]);", key)
+
+    def new_tab(self, path: str = "/") -> str:
+        """Open path in a new tab of this browser (same profile) and switch to
+        it; returns its window handle."""
+        self.driver.switch_to.new_window("tab")
+        self.open(path)
+        return self.driver.current_window_handle
+
+    def switch_to(self, handle: str) -> None:
+        self.driver.switch_to.window(handle)
+
+    def cookies(self) -> dict:
+        """Every cookie of the profile by name, whatever its path (as Chromium
+        keeps it: httpOnly, secure, sameSite, path, expires...)."""
+        return {c["name"]: c for c in
+                self.driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]}
+
+    def script_visible_secrets(self) -> list:
+        """What page scripts can read that looks like a token: document.cookie
+        and every sessionStorage / localStorage value holding a JWT."""
+        return self.js(r"""
+            const jwt = /eyJ[\w-]+\.[\w-]+\./;
+            const found = document.cookie ? [`document.cookie: ${document.cookie}`] : [];
+            for (const [name, store] of [['sessionStorage', sessionStorage],
+                                         ['localStorage', localStorage]]) {
+              for (let i = 0; i < store.length; i += 1) {
+                const key = store.key(i);
+                if (jwt.test(store.getItem(key)) || /token|refresh/i.test(key)) {
+                  found.push(`${name}.${key}`);
+                }
+              }
+            }
+            return found;""")
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

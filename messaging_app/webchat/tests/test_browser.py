@@ -13,7 +13,10 @@ import functools
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.test import TransactionTestCase, tag
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from chats.accounts.cookie_session import COOKIE_NAME
 from chats.auth import get_tokens_for_user
 from chats.models import Conversation, Message, User
 from chats.queries import read_position_in
@@ -226,7 +229,7 @@ class ResilienceTests(BrowserTestCase):
         alice.sign_in("alice", PASSWORD)
         alice.open_conversation(self.conversation.pk)
         alice.type_message("half written", send=False)
-        refresh_before = alice.session_storage("webchat.refresh")
+        refresh_before = alice.cookies()[COOKIE_NAME]["value"]
 
         alice.reload()
         alice.wait_signed_in()
@@ -236,31 +239,42 @@ class ResilienceTests(BrowserTestCase):
         self.assertEqual(alice.bodies(), ["before the reload"])
         self.assertEqual(alice.find("#composer-input").get_attribute("value"), "half written")
         # The reload traded the refresh token for a new one (rotation).
-        self.assertNotEqual(alice.session_storage("webchat.refresh"), refresh_before)
+        self.assertNotEqual(alice.cookies()[COOKIE_NAME]["value"], refresh_before)
 
     def test_a_revoked_session_returns_to_the_sign_in_form_with_a_message(self):
         alice = self.browser("alice")
         alice.sign_in("alice", PASSWORD)
+        # Revoked while the page is open: its socket closes, it finds out.
         response = requests.post(f"{self.server.http}/api/token/logout/", timeout=TIMEOUT,
-                                 json={"refresh": alice.session_storage("webchat.refresh")})
+                                 json={"refresh": alice.cookies()[COOKIE_NAME]["value"]})
         self.assertEqual(response.status_code, 204)
-
-        alice.reload()
         alice.wait_visible("auth-message")
         self.assertIn("Please sign in again", alice.text("auth-message"))
         self.assertTrue(alice.visible("signin-form"))
         self.assertFalse(alice.visible("chat"))
-        self.assertIsNone(alice.session_storage("webchat.refresh"))
+        self.assertNotIn(COOKIE_NAME, alice.cookies())  # the refused cookie was deleted
+
+        # Revoked while no page was open (no socket to tell): found on the reload.
+        alice.sign_in("alice", PASSWORD)
+        refresh = RefreshToken(alice.cookies()[COOKIE_NAME]["value"])
+        BlacklistedToken.objects.create(token=OutstandingToken.objects.get(jti=refresh["jti"]))
+        alice.reload()
+        alice.wait_visible("auth-message")
+        self.assertIn("Please sign in again", alice.text("auth-message"))
+        self.assertFalse(alice.visible("chat"))
 
     def test_signing_out_revokes_the_refresh_token(self):
         alice = self.browser("alice")
         alice.sign_in("alice", PASSWORD)
-        refresh = alice.session_storage("webchat.refresh")
+        refresh = alice.cookies()[COOKIE_NAME]["value"]
 
         alice.find("#signout").click()
         alice.wait_visible("auth-message")
         self.assertEqual(alice.text("auth-message"), "You are signed out.")
-        self.assertIsNone(alice.session_storage("webchat.refresh"))
+        self.assertNotIn(COOKIE_NAME, alice.cookies())
+        alice.reload()  # and stays so
+        alice.wait_visible("signin-form")
+        self.assertFalse(alice.visible("auth-message"))
         response = requests.post(f"{self.server.http}/api/token/refresh/",
                                  json={"refresh": refresh}, timeout=TIMEOUT)
         self.assertEqual(response.status_code, 401)
@@ -361,35 +375,38 @@ class ModuleLogicTests(BrowserTestCase):
               .replace(/\\+/g, '-').replace(/\\//g, '_');
             const token = (seconds) => `h.${encode({ user_id: 'u',
               exp: Math.floor(Date.now() / 1000) + seconds })}.s`;
-            const kept = new Map();
-            const storage = { getItem: (k) => kept.get(k) ?? null,
-              setItem: (k, v) => kept.set(k, v), removeItem: (k) => kept.delete(k) };
             const calls = [];
             let answer = 200;
+            let code = 'token_not_valid';
             const realFetch = window.fetch;
             window.fetch = async (url, init) => {
-              calls.push([url, JSON.parse(init.body).refresh]);
-              const body = answer === 200 ? { access: token(900), refresh: `r${calls.length + 1}` }
-                : { detail: 'Token is blacklisted', code: 'token_not_valid' };
+              calls.push([url, init.credentials, init.headers['X-Chat-CSRF'], init.body ?? null]);
+              const body = answer === 200 ? { access: token(900) }
+                : { detail: 'refused', code };
               return new Response(JSON.stringify(body), { status: answer });
             };
             try {
-              const session = new Session(storage);
+              const session = new Session();
               const ended = [];
               session.onEnded = (error) => ended.push(error.message);
               // Expires in 61 s: due for refresh 60 s early, so in about a second.
-              session.keep({ access: token(61), refresh: 'r1' });
+              session.keep({ access: token(61) });
               await new Promise((resolve) => setTimeout(resolve, 1600));
-              const refreshed = [calls.slice(), kept.get('webchat.refresh')];
+              const refreshed = calls.slice();
               answer = 401;
               const refused = await session.refresh().then(() => 'kept', (e) => e.name);
+              // A new tab without a cookie: refused quietly (no message, no onEnded).
+              code = 'not_signed_in';
+              const fresh = new Session();
+              const quiet = await fresh.refresh().then(() => 'kept', (e) => e.message);
               session.forget();
-              return [refreshed, refused, ended.length, kept.has('webchat.refresh')];
+              return [refreshed, refused, ended, quiet, session.access];
             } finally {
               window.fetch = realFetch;
             }""")
-        self.assertEqual(result, [[[["/api/token/refresh/", "r1"]], "r2"], "SessionEnded", 1,
-                                  False])
+        self.assertEqual(result, [
+            [["/api/session/cookie/refresh/", "same-origin", "1", None]], "SessionEnded",
+            ["Your session has expired or was signed out. Please sign in again."], "", None])
 
 
 class HistoryAndSafetyTests(BrowserTestCase):

@@ -75,6 +75,32 @@ class RichTextTests(BrowserTestCase):
         self.assertEqual(text, "See https://example.com/a_(b). Then http://x.test/q?a=1&b=2, "
                                "and ls -l:\necho hi\n")
 
+    def test_mentions_are_marked_in_plain_text_only(self):
+        page = self.browser("modules")
+        page.open("/")
+        page.wait_visible("signin-form")
+        body = ("@bob see `@bob` and https://example.com/@bob, mail bob@bob.test;\n"
+                "ping @Eve. ```\n@eve\n``` @bob!")
+        text, spans, codes, links = page.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            import('/static/webchat/js/rich-text.js').then(({ mentionMarker, richText }) => {
+              const mark = mentionMarker([{ user_id: 'b', username: 'bob' },
+                                          { user_id: 'e', username: 'eve' }], 'e');
+              const div = document.createElement('div');
+              div.append(...richText(arguments[0], mark).map(
+                (n) => n instanceof Node ? n : document.createTextNode(n)));
+              done([div.textContent,
+                [...div.querySelectorAll('span')].map((s) => [s.textContent, s.className,
+                  s.parentElement === div]),
+                [...div.querySelectorAll('code')].map((c) => c.textContent),
+                [...div.querySelectorAll('a')].map((a) => a.textContent)]);
+            }, (e) => done([`error: ${e}`, [], [], []]));""", body)
+        self.assertEqual(spans, [["@bob", "mention", True], ["@Eve", "mention me", True],
+                                 ["@bob", "mention", True]])
+        self.assertEqual(codes, ["@bob", "@eve\n"])
+        self.assertEqual(links, ["https://example.com/@bob"])
+        self.assertEqual(text, body.replace("`", "").replace("\n@eve", "@eve", 1))
+
     def test_a_link_sent_live_is_safe_on_the_other_side(self):
         alice = self.browser("alice")
         alice.sign_in("alice", PASSWORD)

@@ -1,15 +1,16 @@
 // JSON over fetch with the user's access token; one retry after a refresh
-// when the server says the token is no longer valid.  Cookies are never sent:
-// the API sees the bearer token and nothing else.  `paths` is the one place
+// when the server says the token is no longer valid.  Cookies are never sent
+// here: the API sees the bearer token and nothing else (only session.js sends
+// the session cookie, to the two endpoints it is scoped to).  `paths` is the one place
 // that knows the API's URLs.
 
 import { ApiError, NetworkError } from "./errors.js";
 
 /** Every API address the page uses. */
 export const paths = {
-  token: "/api/token/",
-  tokenRefresh: "/api/token/refresh/",
-  tokenLogout: "/api/token/logout/",
+  session: "/api/session/",
+  sessionRefresh: "/api/session/cookie/refresh/",
+  sessionSignOut: "/api/session/cookie/signout/",
   wsTicket: "/api/ws-ticket/",
   users: "/api/users/",
   me: "/api/users/me/",

@@ -9,10 +9,11 @@ const MAX_HEIGHT_PX = 160;
 export class Composer {
   /**
    * current: the open conversation's state; typing: the Typing notices;
-   * onSend(): a message went to the outbox.
+   * onSend(): a message went to the outbox; onEditLast(): Up in the empty
+   * box, returns whether a message of mine went into editing.
    */
-  constructor({ current, typing, onSend }) {
-    Object.assign(this, { current, typing, onSend });
+  constructor({ current, typing, onSend, onEditLast = () => false }) {
+    Object.assign(this, { current, typing, onSend, onEditLast });
     this.outbox = null;
     this.drafts = null;
     this.form = byId("composer");
@@ -26,6 +27,9 @@ export class Composer {
           && !event.altKey && !event.ctrlKey && !event.metaKey) {
         event.preventDefault();
         this.send();
+      } else if (event.key === "ArrowUp" && !this.input.value && !event.shiftKey
+                 && !event.altKey && !event.ctrlKey && !event.metaKey && this.onEditLast()) {
+        event.preventDefault();
       }
     });
     this.input.addEventListener("input", () => {

@@ -2,16 +2,19 @@
 // and routes what happens in it to the components that each do one job:
 // the messages (MessageList), their pages (HistoryPages), editing and
 // deleting (MessageActions), pending sends (PendingSends), the message box
-// (Composer), typing notices (Typing) and read markers (ReadReceipts).
+// (Composer), @-suggestions (MentionSuggest), typing notices (Typing), read
+// markers (ReadReceipts), reactions (Reactions) and attachments (Files).
 
 import { paths } from "./api.js";
 import { byId, say } from "./dom.js";
 import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
-import { conversationName, personName } from "./format.js";
+import { conversationName, membersLine, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
 import { Files } from "./files.js";
 import { MessageActions } from "./message-actions.js";
+import { MentionSuggest } from "./mention-suggest.js";
+import { layOut } from "./message-layout.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
@@ -37,7 +40,7 @@ export class ConversationView {
       members: byId("conversation-members"),
     };
     this.list = new MessageList({
-      me,
+      me, people: () => current.conversation?.participants || [],
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
       onDrawn: (node, old) => {
@@ -45,18 +48,23 @@ export class ConversationView {
         this.reactions.decorate(node);
         this.files.decorate(node);
       },
-      onChange: () => this.receipts.render(),
+      onChange: () => {
+        layOut(this.list.ol);
+        this.receipts.render();
+      },
       onJump: () => this.composer.focus(),
     });
     this.pages = new HistoryPages({ api, current, list: this.list });
-    this.actions = new MessageActions({ api, current, list: this.list });
+    this.actions = new MessageActions({ api, current, list: this.list, me });
     this.reactions = new Reactions({ api, current, list: this.list, me });
     this.files = new Files({ api, session: api.session, current, list: this.list });
     this.receipts = new ReadReceipts({ api, current, me, list: this.list, onReadState });
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
       current, typing: this.typing, onSend: () => this.list.scrollToBottom(),
+      onEditLast: () => this.actions.editLast(this.composer.input),
     });
+    this.mentions = new MentionSuggest({ current, me });
     this.pending = new PendingSends({
       current, list: this.list, onEditText: (text) => this.composer.append(text),
     });
@@ -121,7 +129,10 @@ export class ConversationView {
     this.pending.render();
     this.pages.updateStatus();
     this.composer.load();
-    if (around === null || !this.list.showFound(around)) this.list.scrollToBottom();
+    if (around === null || !this.list.showFound(around)) {
+      this.list.scrollToBottom();
+      if (detail.unread_count > 0) await this.pages.toFirstUnread(detail.last_read_seq || 0, generation);
+    }
     await this.pages.fill(generation);
   }
 
@@ -167,9 +178,7 @@ export class ConversationView {
     const meId = this.me().user_id;
     const name = conversationName(conversation, meId);
     this.el.title.textContent = name;
-    const names = (conversation.participants || []).map((u) => (
-      u.user_id === meId ? "you" : personName(u)));
-    this.el.members.textContent = `${names.length} members: ${names.join(", ")}`;
+    this.el.members.textContent = membersLine(conversation, meId);
     setOpenName(name);
   }
 

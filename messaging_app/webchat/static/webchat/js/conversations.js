@@ -12,8 +12,20 @@ function newer(a, b) {
   return (a || "") > (b || "") ? a : b;
 }
 
+// Deleted messages are not unread (nothing to read): the server leaves them
+// out of unread_count; the page keeps how many of them lie after the read
+// position (deleted_unread), adding the deletions events bring.
 function countUnread(c) {
-  c.unread_count = Math.max(0, c.last_seq - (c.last_read_seq || 0));
+  const after = Math.max(0, c.last_seq - (c.last_read_seq || 0));
+  c.deleted_unread = after === 0 ? 0 : Math.min(after, c.deleted_unread || 0);
+  c.unread_count = after - c.deleted_unread;
+  c.mention_count = Math.min(c.mention_count || 0, c.unread_count);
+}
+
+/** How many deleted messages the server left out of conversation's unread count. */
+function deletedUnread(c) {
+  if (typeof c.unread_count !== "number") return 0;
+  return Math.max(0, c.last_seq - (c.last_read_seq || 0) - c.unread_count);
 }
 
 export class Conversations extends EventTarget {
@@ -73,7 +85,7 @@ export class Conversations extends EventTarget {
   /** Add or replace a conversation, keeping the newest seq and read position known. */
   upsert(conversation) {
     const known = this.byId.get(conversation.conversation_id);
-    const merged = { ...conversation };
+    const merged = { ...conversation, deleted_unread: deletedUnread(conversation) };
     if (known) {
       if (known.last_seq > merged.last_seq) {
         merged.last_seq = known.last_seq;
@@ -81,6 +93,8 @@ export class Conversations extends EventTarget {
         merged.last_activity_at = newer(known.last_activity_at, merged.last_activity_at);
       }
       merged.last_read_seq = Math.max(known.last_read_seq || 0, merged.last_read_seq || 0);
+      merged.deleted_unread = Math.max(known.deleted_unread || 0, merged.deleted_unread);
+      if (known.last_seq > conversation.last_seq) merged.mention_count = known.mention_count;
     }
     countUnread(merged);
     this.byId.set(merged.conversation_id, merged);
@@ -128,7 +142,11 @@ export class Conversations extends EventTarget {
   applyMessage(kind, message, meId) {
     const c = this.byId.get(message.conversation);
     if (!c) return null;
+    const unreadSeq = message.seq > (c.last_read_seq || 0);
+    if (kind === "message.deleted" && unreadSeq) c.deleted_unread = (c.deleted_unread || 0) + 1;
     if (kind === "message.created" && message.seq > c.last_seq) {
+      if (message.deleted_at && unreadSeq) c.deleted_unread = (c.deleted_unread || 0) + 1;
+      if (unreadSeq && (message.mentions || []).includes(meId)) c.mention_count = (c.mention_count || 0) + 1;
       c.last_seq = message.seq;
       c.last_activity_at = newer(c.last_activity_at, message.sent_at);
       if (message.sender.user_id === meId) c.last_read_seq = Math.max(c.last_read_seq || 0, message.seq);

@@ -7,7 +7,7 @@ const dayAndTime = new Intl.DateTimeFormat(undefined, {
 const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
 const dayOnly = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
 
-function sameDay(a, b) {
+export function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth()
     && a.getDate() === b.getDate();
 }
@@ -22,6 +22,17 @@ export function messageTime(iso) {
 export function listTime(iso) {
   const when = new Date(iso);
   return sameDay(when, new Date()) ? timeOnly.format(when) : dayOnly.format(when);
+}
+
+const weekdayDate = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
+const fullDay = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
+
+/** "Today", "Yesterday", "Friday, December 4", or with the year when another year (a Date). */
+export function dayLabel(when) {
+  const today = new Date();
+  if (sameDay(when, today)) return "Today";
+  if (sameDay(when, new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1))) return "Yesterday";
+  return when.getFullYear() === today.getFullYear() ? weekdayDate.format(when) : fullDay.format(when);
 }
 
 /** The complete date and time, with the zone, for a tooltip. */
@@ -50,4 +61,16 @@ export function conversationName(conversation, meId) {
 export function preview(body, limit = 80) {
   const line = (body || "").replace(/\s+/g, " ").trim();
   return line.length > limit ? `${line.slice(0, limit - 1)}…` : line;
+}
+
+/**
+ * The line under a conversation's name: for a direct conversation the other
+ * person ("Bob Tester · @bob"), for a group its members.
+ */
+export function membersLine(conversation, meId) {
+  const people = conversation.participants || [];
+  const other = people.find((u) => u.user_id !== meId);
+  if (conversation.direct && other) return `${personName(other)} · @${other.username}`;
+  const names = people.map((u) => (u.user_id === meId ? "you" : personName(u)));
+  return `${names.length} members: ${names.join(", ")}`;
 }

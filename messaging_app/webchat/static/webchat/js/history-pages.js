@@ -1,5 +1,6 @@
 // The history's pages: the newest page when a conversation opens (or the
-// page around one message, from a search), older pages as the person
+// page around one message, from a search), older pages back to the first
+// unread message (a few at most), older pages as the person
 // scrolls up (until the box is full, at first), newer ones as they scroll
 // down from an older page, the newest page again after a reconnect, and the
 // status line above them.
@@ -11,6 +12,9 @@ import { describeError } from "./errors.js";
 const PAGE_SIZE = 30;
 const NEAR_TOP_PX = 150;
 const NEAR_BOTTOM_PX = 150;
+// Opening with more unread messages than this many pages starts at the
+// oldest page loaded.
+const MAX_PAGES_TO_UNREAD = 5;
 
 export class HistoryPages {
   /** current: the open conversation's state; list: the MessageList. */
@@ -75,6 +79,16 @@ export class HistoryPages {
   }
 
   /** Prepend the next older page, keeping what is on screen where it is. */
+  /** Load older pages up to the first unread (a few at most), mark it and start there. */
+  async toFirstUnread(readSeq, generation) {
+    for (let pages = 0; pages < MAX_PAGES_TO_UNREAD && this.list.oldestSeq() > readSeq + 1; pages += 1) {
+      if (!(await this.loadOlder()) || generation !== this.current.generation) break;
+    }
+    if (generation !== this.current.generation) return;
+    const line = this.list.markUnreadAfter(readSeq);
+    if (line) this.list.scrollToNode(line);
+  }
+
   async loadOlder() {
     if (this.loadingOlder || !this.previous || !this.current.id) return false;
     this.loadingOlder = true;

@@ -8,10 +8,11 @@ import { paths } from "./api.js";
 export class LiveEvents {
   /**
    * conversations: the store; view: the ConversationView; me(): the
-   * signed-in user; outbox: theirs; reloadList(): read the list again.
+   * signed-in user; outbox: theirs; reloadList(): read the list again;
+   * onArrived(message): a message.created from the socket, once applied.
    */
-  constructor({ api, conversations, view, me, outbox, reloadList }) {
-    Object.assign(this, { api, conversations, view, me, outbox, reloadList });
+  constructor({ api, conversations, view, me, outbox, reloadList, onArrived = () => {} }) {
+    Object.assign(this, { api, conversations, view, me, outbox, reloadList, onArrived });
     this.readyCount = 0;
   }
 
@@ -24,7 +25,7 @@ export class LiveEvents {
         break;
       case "message.created":
         conversations.noteDelivered(event.conversation, event.seq);
-        this.message(event.type, event.message);
+        this.message(event.type, event.message).then(() => this.onArrived(event.message));
         break;
       case "message.updated":
       case "message.deleted":

@@ -16,6 +16,7 @@ import { NetworkError, SessionEnded, describeError } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { MessageSearch } from "./message-search.js";
 import { NewConversationDialog } from "./new-conversation.js";
+import { Notifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
 import { Session } from "./session.js";
 import { EventSocket } from "./socket.js";
@@ -23,8 +24,8 @@ import { EventSocket } from "./socket.js";
 const CONVERSATION_PATH = /^\/c\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
 const BOOT_RETRY_MS = 3000;
 
-const storage = window.sessionStorage;
-const session = new Session(storage);
+const storage = window.sessionStorage;  // drafts and the outbox, per tab (no tokens)
+const session = new Session();
 const api = new Api(session);
 const conversations = new Conversations();
 
@@ -55,6 +56,9 @@ new MessageSearch({
   api, conversations, me: whoAmI,
   onOpen: (id, seq) => navigate(`/c/${id}/?around=${seq}`),
 });
+const notifications = new Notifications({
+  me: whoAmI, openId: () => view.id, onOpen: (id) => navigate(`/c/${id}/`),
+});
 const newDialog = new NewConversationDialog({
   api, me: whoAmI,
   onCreated: (conversation) => {
@@ -80,12 +84,8 @@ const detailsDialog = new DetailsDialog({
 
 session.onEnded = (error) => stop(error.message);
 
+/** Resume the session the cookie holds, if any (a new tab, a reload, a restart). */
 async function resume() {
-  if (!session.resumable) {
-    boot.hidden = true;
-    auth.show();
-    return;
-  }
   try {
     await session.refresh();
   } catch (error) {
@@ -122,7 +122,9 @@ async function start() {
   });
   live = new LiveEvents({
     api, conversations, view, me: whoAmI, outbox, reloadList: () => loadConversations(),
+    onArrived: (message) => notifications.message(message, conversations.get(message.conversation)),
   });
+  notifications.start();
   view.use({ outbox, drafts });
   byId("me-name").textContent = me.full_name || me.username;
   auth.hide();
@@ -134,6 +136,9 @@ async function start() {
   socket = new EventSocket({
     api, positions: () => conversations.positions(),
     onEvent: (event) => live.handle(event), onStatus: (state, detail) => banner.show(state, detail),
+    // Closed for this login (signed out in another tab, password changed,
+    // token expired): a refresh tells whether the session goes on.
+    onRevoked: () => session.recheck().catch(() => {}),
   });
   socket.start();
   outbox.retryAll();
@@ -159,8 +164,9 @@ function stop(message) {
 byId("signout").addEventListener("click", async () => {
   if (outbox) outbox.clear();
   if (drafts) drafts.clear();
-  await session.signOut();
-  stop("You are signed out.");
+  const everywhere = await session.signOut();
+  stop(everywhere ? "You are signed out."
+    : "You are signed out of this tab; the server could not be reached to end the session everywhere.");
 });
 
 // ---- conversation list ------------------------------------------------------
@@ -194,7 +200,9 @@ function route({ focus = false } = {}) {
   const id = match ? match[1].toLowerCase() : null;
   const around = Number(new URLSearchParams(window.location.search).get("around")) || null;
   document.body.classList.toggle("in-conversation", Boolean(id));
+  notifications.showMute(id);
   if (id) {
+    notifications.clear(id);
     view.open(id, { around }).then(() => {
       if (focus && view.id === id && view.shown) view.focusComposer();
     });

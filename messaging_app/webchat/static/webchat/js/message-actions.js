@@ -8,12 +8,29 @@ import { describeError } from "./errors.js";
 const DELETE_CONFIRM_MS = 5000;
 
 export class MessageActions {
-  /** current: the open conversation's state; list: the MessageList. */
-  constructor({ api, current, list }) {
-    Object.assign(this, { api, current, list });
+  /** current: the open conversation's state; list: the MessageList; me(): the signed-in user. */
+  constructor({ api, current, list, me }) {
+    Object.assign(this, { api, current, list, me });
   }
 
-  startEdit(messageId) {
+  /**
+   * Up in the empty message box: edit my newest message; Escape or saving
+   * comes back to returnTo.  False when there is none to edit.
+   */
+  editLast(returnTo) {
+    const meId = this.me().user_id;
+    let newest = null;
+    for (const message of this.list.values()) {
+      if (message.sender.user_id === meId && !message.deleted_at && (!newest || message.seq > newest.seq)) newest = message;
+    }
+    if (!newest || this.current.gone) return false;
+    this.startEdit(newest.message_id, { returnTo });
+    this.list.node(newest.message_id)?.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  /** Edit in place; afterwards (saved or not) the focus goes to returnTo, else the message. */
+  startEdit(messageId, { returnTo = null } = {}) {
     const message = this.list.get(messageId);
     const li = this.list.node(messageId);
     if (!message || !li || message.deleted_at) return;
@@ -21,9 +38,8 @@ export class MessageActions {
     const field = h("textarea", { id: label, class: "edit-input", rows: "2", maxlength: "10000" });
     field.value = message.message_body;
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const cancel = () => {
-      this.list.redraw(messageId).querySelector("button")?.focus();
-    };
+    const refocus = (node) => (returnTo || node?.querySelector("button"))?.focus();
+    const cancel = () => refocus(this.list.redraw(messageId));
     const save = async () => {
       const text = field.value.trim();
       if (!text) {
@@ -37,7 +53,7 @@ export class MessageActions {
       try {
         const updated = await this.api.patch(paths.message(this.current.id, messageId), { message_body: text });
         this.list.upsert(updated, { quiet: true, force: true });
-        this.list.node(messageId)?.querySelector("button")?.focus();
+        refocus(this.list.node(messageId));
       } catch (problem) {
         say(error, describeError(problem));
       }

@@ -3,22 +3,24 @@
 // that are not messages (joins, leaves, endings); keeping to the newest, and
 // the "New messages" button when something arrives out of sight.
 
+import { avatar } from "./avatar.js";
 import { h, byId } from "./dom.js";
 import { longTime, messageTime, personName } from "./format.js";
-import { richText } from "./rich-text.js";
+import { mentionMarker, richText } from "./rich-text.js";
 
 const NEAR_BOTTOM_PX = 80;
 const PENDING = "li[data-state='pending'], li[data-state='failed']";
 
 export class MessageList {
   /**
-   * me(): the signed-in user; onEdit(id), onDelete(button, id): my message's
+   * me(): the signed-in user; people(): the conversation's members (for
+   * mentions); onEdit(id), onDelete(button, id): my message's
    * buttons; onDrawn(node, old): a message's node went in, replacing old (or
    * null); onChange(): the stored messages changed; onJump(): the person used
    * the "New messages" button.
    */
-  constructor({ me, onEdit, onDelete, onDrawn, onChange, onJump }) {
-    Object.assign(this, { me, onEdit, onDelete, onDrawn, onChange });
+  constructor({ me, people = () => [], onEdit, onDelete, onDrawn, onChange, onJump }) {
+    Object.assign(this, { me, people, onEdit, onDelete, onDrawn, onChange });
     this.history = byId("history");
     this.ol = byId("messages");
     this.jump = byId("jump");
@@ -145,9 +147,10 @@ export class MessageList {
     const mine = message.sender.user_id === this.me().user_id;
     const deleted = Boolean(message.deleted_at);
     const time = messageTime(message.sent_at);
+    const mentionsMe = !deleted && (message.mentions || []).includes(this.me().user_id);
     const li = h("li", {
-      class: `message ${mine ? "mine" : "theirs"}${deleted ? " deleted" : ""}`,
-      dataset: { id: message.message_id, seq: String(message.seq), state: "stored" },
+      class: `message ${mine ? "mine" : "theirs"}${deleted ? " deleted" : ""}${mentionsMe ? " mentions-me" : ""}`,
+      dataset: { id: message.message_id, seq: String(message.seq), state: "stored", sender: message.sender.user_id, sent: message.sent_at },
     });
     const meta = h("p", { class: "meta" },
       h("span", { class: "sender", text: mine ? "You" : personName(message.sender) }), " ",
@@ -157,7 +160,7 @@ export class MessageList {
         : null);
     const body = deleted
       ? h("p", { class: "body", text: "This message was deleted." })
-      : h("div", { class: "body" }, richText(message.message_body));
+      : h("div", { class: "body" }, ...this.bodyParts(message));
     const bubble = h("div", { class: "bubble" }, meta, body);
     if (mine && !deleted) {
       bubble.append(h("div", { class: "actions" },
@@ -173,8 +176,51 @@ export class MessageList {
         })));
     }
     bubble.append(h("p", { class: "seen muted", hidden: true }));
-    li.append(bubble);
+    li.append(mine ? "" : avatar(personName(message.sender), message.sender.user_id), bubble);
     return li;
+  }
+
+  /**
+   * The "New messages" line before the first message after seq that is not
+   * mine and not deleted (the first unread); returns it, or null when none
+   * is loaded.
+   */
+  markUnreadAfter(seq) {
+    this.ol.querySelector(".unread-divider")?.remove();
+    const meId = this.me().user_id;
+    let first = null;
+    for (const message of this.messages.values()) {
+      if (message.seq > seq && message.sender.user_id !== meId && !message.deleted_at
+          && (!first || message.seq < first.seq)) first = message;
+    }
+    if (!first) return null;
+    const line = h("li", { class: "unread-divider", role: "separator", "aria-label": "New messages" },
+      h("span", { text: "New messages" }));
+    this.nodes.get(first.message_id).before(line);
+    return line;
+  }
+
+  /** Scroll so that node is near the top of the history. */
+  scrollToNode(node) {
+    const { history } = this;
+    history.scrollTop += node.getBoundingClientRect().top - history.getBoundingClientRect().top - 8;
+    if (!this.nearBottom()) this.showJump();
+  }
+
+  /** The oldest seq loaded (Infinity with none). */
+  oldestSeq() {
+    let oldest = Infinity;
+    for (const message of this.messages.values()) oldest = Math.min(oldest, message.seq);
+    return oldest;
+  }
+
+  /** The body: links and code (rich-text.js), each "@username" it mentions in a span (mine stronger). */
+  bodyParts(message) {
+    const ids = new Set(message.mentions || []);
+    const mark = ids.size
+      ? mentionMarker(this.people().filter((u) => ids.has(u.user_id)), this.me().user_id)
+      : null;
+    return richText(message.message_body, mark);
   }
 
   /** A line in the history that is not a message (joins, leaves, endings). */

@@ -1,7 +1,9 @@
 // The live connection: /ws/events/ opened with a single-use ticket, resumed
 // after a drop with the positions the page has seen (`since`), so the server
 // replays exactly what was missed.  Reconnects with exponential backoff and
-// jitter; a ping every 20 s detects a connection that died silently.
+// jitter; a ping every 20 s detects a connection that died silently, and a
+// handshake that has not reached `ready` within 10 s is given up and retried
+// (the server closes its own with 1013 after a few seconds).
 
 import { paths } from "./api.js";
 import { NetworkError, SessionEnded } from "./errors.js";
@@ -10,15 +12,19 @@ const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 20_000;
 const PING_EVERY_MS = 20_000;
 const SILENCE_LIMIT_MS = 45_000;
+const REVOKED = 4401;  // the server closed the socket for its login (reason: why)
+const HANDSHAKE_LIMIT_MS = 10_000;
 
 export class EventSocket {
   /**
    * api: an Api; positions(): {conversation id: last seq seen};
    * onEvent(event): every server event; onStatus(state, detail): "connecting",
-   * "live", "offline" (detail.retryIn in ms) or "stopped".
+   * "live", "offline" (detail.retryIn in ms) or "stopped"; onRevoked(reason):
+   * the server closed the socket with 4401 (the reconnect is scheduled anyway).
    */
-  constructor({ api, positions, onEvent, onStatus }) {
+  constructor({ api, positions, onEvent, onStatus, onRevoked = () => {} }) {
     this.api = api;
+    this.onRevoked = onRevoked;
     this.positions = positions;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
@@ -26,6 +32,7 @@ export class EventSocket {
     this.failures = 0;
     this.timer = null;
     this.pinger = null;
+    this.handshakeTimer = null;
     this.lastHeard = 0;
     this.running = false;
     this.onOnline = () => this.reconnectNow();
@@ -42,6 +49,7 @@ export class EventSocket {
     this.running = false;
     window.removeEventListener("online", this.onOnline);
     clearTimeout(this.timer);
+    clearTimeout(this.handshakeTimer);
     clearInterval(this.pinger);
     if (this.ws) {
       this.ws.onclose = null;
@@ -81,6 +89,10 @@ export class EventSocket {
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${scheme}//${window.location.host}${ticket.url}`);
     this.ws = ws;
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = setTimeout(() => {
+      if (this.ws === ws) ws.close();  // onclose retries with the backoff
+    }, HANDSHAKE_LIMIT_MS);
     ws.onmessage = (message) => {
       this.lastHeard = Date.now();
       let event;
@@ -90,6 +102,7 @@ export class EventSocket {
         return;
       }
       if (event.type === "ready") {
+        clearTimeout(this.handshakeTimer);
         this.failures = 0;
         this.onStatus("live", {});
       }
@@ -100,9 +113,11 @@ export class EventSocket {
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.heartbeat(), PING_EVERY_MS);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
+      if (this.ws === ws) clearTimeout(this.handshakeTimer);
       clearInterval(this.pinger);
       if (this.ws === ws) this.ws = null;
+      if (event.code === REVOKED) this.onRevoked(event.reason);
       if (this.running) this.retryLater("offline");
     };
   }

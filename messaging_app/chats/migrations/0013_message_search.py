@@ -17,7 +17,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("chats", "0011_user_username_key"),
+        ("chats", "0012_message_mentions"),
     ]
 
     operations = [

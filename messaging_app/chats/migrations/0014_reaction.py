@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0012_message_search'),
+        ('chats', '0013_message_search'),
     ]
 
     operations = [

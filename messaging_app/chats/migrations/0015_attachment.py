@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0013_reaction'),
+        ('chats', '0014_reaction'),
     ]
 
     operations = [

@@ -1,0 +1,213 @@
+"""The open WebSockets of this server process, and what is limited across them.
+
+One ``SocketRegistry`` per event loop (one per server process) holds the
+process's open consumers and runs a single task for all of them:
+
+- **The login recheck** (``chats.accounts.revocation``): every
+  ``SOCKET_RECHECK_SECONDS`` ONE query reads the password hash and active
+  flag of every user with an open socket here, and the sockets whose login
+  no longer holds are closed.  An idle socket costs no query and no task of
+  its own: its token's expiry is a timer (``loop.call_at``).  Logouts,
+  password changes and deactivations still close sockets at once through
+  the channel layer; the recheck only catches changes made without signals.
+- **Sockets per user** (``MAX_SOCKETS_PER_USER``): with Redis as the channel
+  layer the count is shared by every server process (a sorted set per user
+  of ``channel name -> expiry``, refreshed by the same task, so the entries
+  of a process that died expire by themselves); otherwise it is this
+  process's count.  A Redis that fails is counted around: the socket is
+  counted in this process only.
+- **Typing notices** (``TYPING_MIN_INTERVAL``): at most one per user and
+  conversation per interval, across all of that user's sockets (Redis
+  ``SET NX PX`` when Redis is the layer, this process's memory otherwise).
+"""
+import asyncio
+import logging
+import time
+import weakref
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from ..accounts import revocation
+from ..http.outage import REDIS_ERRORS
+
+logger = logging.getLogger(__name__)
+
+# Take one socket of a user if the user holds fewer than ARGV[3]; forget the
+# entries whose expiry (the score) has passed.  Returns 1 when taken.
+TAKE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+def sockets_key(user_id) -> str:
+    return f"messaging:sockets:{user_id}"
+
+
+def typing_key(user_id, conversation_id) -> str:
+    return f"messaging:typing:{user_id}:{conversation_id}"
+
+
+def redis_layer_url() -> str:
+    """REDIS_URL when the channel layer is Redis ('' otherwise)."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    return settings.REDIS_URL if settings.REDIS_URL and "Redis" in backend else ""
+
+
+current_credentials = database_sync_to_async(revocation.current_credentials)
+
+
+class SocketRegistry:
+    """This event loop's open sockets (see the module docstring)."""
+
+    def __init__(self):
+        self.sockets = set()
+        self.per_user = {}  # user id -> sockets counted here (in-memory limit)
+        self.typing = {}  # (user id, conversation id) -> monotonic time allowed again
+        self.task = None
+        self._redis = None
+        self.redis_url = redis_layer_url()
+
+    @property
+    def interval(self) -> float:
+        return float(settings.SOCKET_RECHECK_SECONDS)
+
+    @property
+    def entry_ttl(self) -> float:
+        """Seconds a socket's entry in Redis lives without a refresh."""
+        return 3 * self.interval + 10
+
+    def redis(self):
+        if self._redis is None:
+            import redis.asyncio
+            self._redis = redis.asyncio.Redis.from_url(
+                self.redis_url, socket_timeout=settings.REDIS_TIMEOUT,
+                socket_connect_timeout=settings.REDIS_TIMEOUT)
+        return self._redis
+
+    # Sockets per user.
+
+    async def take(self, consumer) -> bool:
+        """Count consumer's socket against its user's limit; False when full."""
+        limit = settings.MAX_SOCKETS_PER_USER
+        user_id = consumer.user.pk
+        if self.redis_url:
+            now = time.time()
+            try:
+                taken = await self.redis().eval(
+                    TAKE_SCRIPT, 1, sockets_key(user_id), now, now + self.entry_ttl, limit,
+                    consumer.channel_name, int(self.entry_ttl) + 1)
+            except REDIS_ERRORS as error:
+                logger.warning("socket count in Redis failed (%s: %s); counting in this "
+                               "process", type(error).__name__, error)
+            else:
+                if not taken:
+                    return False
+                consumer.counted_in_redis = True
+                self.add(consumer)
+                return True
+        if self.per_user.get(user_id, 0) >= limit:
+            return False
+        self.per_user[user_id] = self.per_user.get(user_id, 0) + 1
+        consumer.counted_here = True
+        self.add(consumer)
+        return True
+
+    async def release(self, consumer) -> None:
+        """Forget consumer's socket (it closed)."""
+        self.sockets.discard(consumer)
+        user_id = consumer.user.pk
+        if getattr(consumer, "counted_here", False):
+            consumer.counted_here = False
+            left = self.per_user.get(user_id, 1) - 1
+            if left > 0:
+                self.per_user[user_id] = left
+            else:
+                self.per_user.pop(user_id, None)
+        if getattr(consumer, "counted_in_redis", False):
+            consumer.counted_in_redis = False
+            try:
+                await self.redis().zrem(sockets_key(user_id), consumer.channel_name)
+            except REDIS_ERRORS:
+                pass  # the entry expires by itself
+
+    # Typing.
+
+    async def typing_allowed(self, user_id, conversation_id) -> bool:
+        """Whether user may announce typing in conversation now (and take the turn)."""
+        interval = float(settings.TYPING_MIN_INTERVAL)
+        if self.redis_url:
+            try:
+                return bool(await self.redis().set(typing_key(user_id, conversation_id), 1,
+                                                   nx=True, px=max(1, int(interval * 1000))))
+            except REDIS_ERRORS:
+                pass  # counted in this process meanwhile
+        now = time.monotonic()
+        key = (user_id, conversation_id)
+        if self.typing.get(key, 0.0) > now:
+            return False
+        if len(self.typing) > 10_000:
+            self.typing = {k: t for k, t in self.typing.items() if t > now}
+        self.typing[key] = now + interval
+        return True
+
+    # The recheck.
+
+    def add(self, consumer) -> None:
+        self.sockets.add(consumer)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    async def run(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.recheck()
+                await self.refresh()
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+                logger.exception("socket recheck failed; trying again in %.0f s",
+                                 self.interval)
+
+    async def recheck(self) -> None:
+        """One query for every open socket: close those whose login no longer holds."""
+        consumers = [c for c in self.sockets if not getattr(c, "revoked", False)]
+        if not consumers:
+            return
+        stored = await current_credentials({c.user.pk for c in consumers})
+        for consumer in consumers:
+            problem = revocation.problem_with(stored.get(consumer.user.pk),
+                                              consumer.user.password)
+            if problem:
+                await consumer.revoke(problem)
+
+    async def refresh(self) -> None:
+        """Push back the expiry of this process's entries in Redis (one round trip)."""
+        counted = [c for c in self.sockets if getattr(c, "counted_in_redis", False)]
+        if not counted:
+            return
+        expiry = time.time() + self.entry_ttl
+        try:
+            async with self.redis().pipeline(transaction=False) as pipe:
+                for consumer in counted:
+                    pipe.zadd(sockets_key(consumer.user.pk),
+                              {consumer.channel_name: expiry}, xx=True)
+                    pipe.expire(sockets_key(consumer.user.pk), int(self.entry_ttl) + 1)
+                await pipe.execute()
+        except REDIS_ERRORS as error:
+            logger.warning("could not refresh socket counts in Redis (%s: %s)",
+                           type(error).__name__, error)
+
+
+_registries = weakref.WeakKeyDictionary()
+
+
+def registry() -> SocketRegistry:
+    """The registry of the running event loop."""
+    loop = asyncio.get_running_loop()
+    if loop not in _registries:
+        _registries[loop] = SocketRegistry()
+    return _registries[loop]

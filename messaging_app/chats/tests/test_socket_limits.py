@@ -1,0 +1,184 @@
+"""What one person's sockets may cost: one login recheck per process whatever
+the number of sockets, a cap on sockets per user (across server processes
+with Redis), a frame rate per socket, typing notices per user and conversation."""
+import asyncio
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connection
+from django.test import TransactionTestCase, override_settings, tag
+from django.test.utils import CaptureQueriesContext
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from chats.auth import get_tokens_for_user
+from chats.models import User
+from messaging_app.asgi import application
+
+from .base import make_conversation, make_user
+from .servers import Server, redis_url_for_tests
+
+TIMEOUT = 2
+LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def start_capture():
+    context = CaptureQueriesContext(connection)
+    context.__enter__()
+    return context
+
+
+def stop_capture(context) -> int:
+    context.__exit__(None, None, None)
+    return len(context.captured_queries)
+
+
+class SocketsMixin:
+    async def open(self, user):
+        access = (await sync_to_async(get_tokens_for_user)(user))["access"]
+        socket = WebsocketCommunicator(application, "/ws/events/",
+                                       subprotocols=["messaging.jwt", access])
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        self.sockets.append(socket)
+        return socket
+
+    async def ready(self, user):
+        socket = await self.open(user)
+        self.assertEqual((await socket.receive_json_from(TIMEOUT))["type"], "ready")
+        return socket
+
+    async def closed(self, socket, within: float = TIMEOUT):
+        """Frames until the close: (the JSON frames, (code, reason))."""
+        frames = []
+        while True:
+            output = await socket.receive_output(within)
+            if output["type"] == "websocket.close":
+                return frames, (output.get("code"), output.get("reason"))
+            frames.append(output.get("text"))
+
+    async def close_all(self):
+        for socket in self.sockets:
+            await socket.disconnect()
+
+
+@override_settings(CHANNEL_LAYERS=LAYER, SOCKET_RECHECK_SECONDS=0.2)
+class BatchedRecheckTests(SocketsMixin, TransactionTestCase):
+    async def queries_while_idle(self, sockets: int) -> int:
+        """Queries run by a process holding `sockets` idle sockets over 1.1 s
+        (five or six recheck rounds)."""
+        users = [await sync_to_async(make_user)() for _ in range(sockets)]
+        self.sockets = []
+        for user in users:
+            await self.ready(user)
+        context = await sync_to_async(start_capture)()
+        await asyncio.sleep(1.1)
+        count = await sync_to_async(stop_capture)(context)
+        await self.close_all()
+        return count
+
+    async def test_idle_sockets_cost_one_query_per_round_whatever_their_number(self):
+        one, many = await self.queries_while_idle(1), await self.queries_while_idle(12)
+        self.assertGreaterEqual(one, 3, "the recheck runs every SOCKET_RECHECK_SECONDS")
+        self.assertLessEqual(many, one + 1, f"1 socket: {one} queries, 12 sockets: {many}")
+
+    async def test_the_batched_recheck_still_closes_what_changed_without_signals(self):
+        self.sockets = []
+        alice, bob = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+        alice_socket, bob_socket = await self.ready(alice), await self.ready(bob)
+        await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
+        self.assertEqual((await self.closed(alice_socket, 1.0))[1], (4401, "account_disabled"))
+        await bob_socket.send_json_to({"type": "ping"})
+        self.assertEqual(await bob_socket.receive_json_from(TIMEOUT), {"type": "pong"})
+        await self.close_all()
+
+
+@override_settings(CHANNEL_LAYERS=LAYER, MAX_SOCKETS_PER_USER=2,
+                   SOCKET_FRAMES_PER_SECOND=1, TYPING_MIN_INTERVAL=60)
+class PerUserLimitTests(SocketsMixin, TransactionTestCase):
+    def setUp(self):
+        self.sockets = []
+        self.alice, self.bob = make_user("alice"), make_user("bob")
+        self.cid = str(make_conversation(self.alice, self.bob).pk)
+
+    async def test_one_socket_over_the_cap_is_closed_with_4429_and_a_reason(self):
+        await self.ready(self.alice)
+        second = await self.ready(self.alice)
+        _, (code, reason) = await self.closed(await self.open(self.alice))
+        self.assertEqual(code, 4429)
+        self.assertIn("at most 2", reason)
+        await self.ready(self.bob)  # other users are not counted
+        await second.disconnect()
+        self.sockets.remove(second)
+        await self.ready(self.alice)  # a closed socket frees its place
+        await self.close_all()
+
+    async def test_frames_over_the_rate_are_dropped_and_a_flood_closes_the_socket(self):
+        socket = await self.ready(self.alice)
+        for _ in range(6):
+            await socket.send_json_to({"type": "ping"})
+        frames = [await socket.receive_json_from(TIMEOUT) for _ in range(5)]
+        self.assertEqual(frames[:4], [{"type": "pong"}] * 4)  # the burst: 4x the rate
+        self.assertEqual(frames[4]["code"], "rate_limited")
+        self.assertTrue(await socket.receive_nothing(0.2), "dropped frames get no answer")
+        for _ in range(200):
+            await socket.send_json_to({"type": "ping"})
+        frames, (code, reason) = await self.closed(socket)
+        self.assertEqual(code, 4429)
+        self.assertIn("frame_flood", reason)
+        self.assertLessEqual(len(frames), 3)
+
+    async def test_typing_is_limited_per_user_across_their_sockets(self):
+        first, second = await self.ready(self.alice), await self.ready(self.alice)
+        bob = await self.ready(self.bob)
+        await first.send_json_to({"type": "typing", "conversation": self.cid})
+        self.assertEqual((await bob.receive_json_from(TIMEOUT))["type"], "typing")
+        await second.send_json_to({"type": "typing", "conversation": self.cid})
+        self.assertEqual((await second.receive_json_from(TIMEOUT))["code"], "rate_limited")
+        self.assertTrue(await bob.receive_nothing(0.3), "one notice per user, not per socket")
+        await self.close_all()
+
+
+@tag("slow")
+class SocketCapAcrossProcessesTests(TransactionTestCase):
+    """Two server processes sharing Redis count one user's sockets together."""
+
+    def setUp(self):
+        redis_url = redis_url_for_tests()
+        if redis_url is None:
+            self.skipTest("needs Redis (REDIS_URL_FOR_TESTS)")
+        self.alice = make_user("alice")
+        self.access = get_tokens_for_user(self.alice)["access"]
+        self.servers = [Server(redis_url, env={"DJANGO_MAX_SOCKETS_PER_USER": "2"})
+                        for _ in range(2)]
+        for server in self.servers:
+            self.addCleanup(server.stop)
+
+    def socket(self, server):
+        ws = connect(f"{server.ws}/ws/events/", subprotocols=["messaging.jwt", self.access],
+                     open_timeout=5)
+        self.addCleanup(ws.close)
+        return ws
+
+    def test_the_cap_holds_across_two_processes(self):
+        first, second = self.servers
+        a = self.socket(first)
+        b = self.socket(second)
+        for ws in (a, b):
+            self.assertIn('"ready"', ws.recv(timeout=5))
+        third = self.socket(first)
+        with self.assertRaises(ConnectionClosed) as closed:
+            third.recv(timeout=5)
+        self.assertEqual(closed.exception.rcvd.code, 4429)
+        self.assertIn("too_many_sockets", closed.exception.rcvd.reason)
+        b.close()
+        deadline_socket = None
+        for _ in range(20):  # the close reaches the other process's count
+            deadline_socket = self.socket(first)
+            try:
+                self.assertIn('"ready"', deadline_socket.recv(timeout=5))
+                break
+            except ConnectionClosed:
+                continue
+        else:
+            self.fail("a closed socket did not free its place")
