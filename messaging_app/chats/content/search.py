@@ -233,7 +233,7 @@ def search(user, terms: list[Term], *, conversation=None, sender=None, offset: i
     scores = {field.to_python(message_id): score for message_id, score in rows}
     messages = Message.objects.select_related("sender", "conversation").only(
         "message_id", "conversation_id", "message_body", "sent_at", "edited_at", "seq",
-        "deleted_at", "sender__user_id", "sender__username", "sender__first_name",
+        "deleted_at", "mentions", "sender__user_id", "sender__username", "sender__first_name",
         "sender__last_name", "conversation__conversation_id", "conversation__title").in_bulk(
         list(scores))
     return [Hit(messages[pk], float(score), snippet(messages[pk].message_body, terms))

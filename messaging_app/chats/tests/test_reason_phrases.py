@@ -4,6 +4,7 @@ import http.client
 import json
 import subprocess
 import sys
+import tempfile
 
 from django.test import TransactionTestCase, tag
 
@@ -17,9 +18,11 @@ class RunServer(Server):
     """``manage.py runserver`` (daphne's, as development has it)."""
 
     def start(self) -> None:
+        # The log goes to a file, as Server's does (Server.stop reads it).
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=MODULE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.wait_ready()
 
 
