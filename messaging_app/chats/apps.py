@@ -13,3 +13,7 @@ class ChatsConfig(AppConfig):
         from .accounts import revocation  # noqa: F401  (revokes on password change)
         from .http import reason_phrases
         reason_phrases.fill()  # "429 Too Many Requests" under runserver (daphne) too
+        from .content import attachments  # noqa: F401  (files go with their message)
+        from django.db.models.signals import post_migrate
+        from .content.search_index import ensure_search_triggers
+        post_migrate.connect(ensure_search_triggers, sender=self)

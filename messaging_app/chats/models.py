@@ -404,3 +404,54 @@ class WebSocketTicket(models.Model):
     def digest_of(ticket: str) -> str:
         """What is stored of a ticket: its SHA-256, in hex."""
         return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+class Reaction(models.Model):
+    """One person's emoji on a message, stored once per person and emoji
+    (``chats.content.reactions`` names the emoji allowed)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "created_at", "id"]
+        constraints = [
+            # Also the index that reads a message's reactions.
+            models.UniqueConstraint(fields=["message", "user", "emoji"],
+                                    name="reaction_once_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.emoji} on {self.message_id}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept in the ``attachments`` storage
+    (``chats.content.attachments``) under a key naming no user input.
+
+    ``content_type`` is what the bytes are (sniffed), whatever the file was
+    called; images have their size and a thumbnail.  Deleting the message
+    (soft or hard) deletes the row and the stored files.
+    """
+
+    attachment_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    storage_key = models.CharField(max_length=255)
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    thumbnail_key = models.CharField(max_length=255, blank=True, default="")
+    thumbnail_width = models.IntegerField(null=True, blank=True)
+    thumbnail_height = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.content_type}, {self.size} bytes)"

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_schema,
                                    extend_schema_view)
 
+from .content.around import AROUND_DESCRIPTION
 from .models import WebSocketTicket
 from .permissions import OWNER_ACTIONS, IsOwnerOfConversation
 from .serializers import (ConversationCreateSerializer, ConversationMessageSerializer,
@@ -30,6 +31,7 @@ CURSOR_PARAMETERS = [
                      description="Keyset page of the messages just older than this one."),
     OpenApiParameter("after", OpenApiTypes.UUID,
                      description="Keyset page of the messages just newer than this one."),
+    OpenApiParameter("around", OpenApiTypes.INT, description=AROUND_DESCRIPTION),
 ]
 READ_DESCRIPTION = ("Moves your read marker forward to `seq` (never back; a smaller value "
                     "leaves it). Members get a `read` event.")

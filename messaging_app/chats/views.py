@@ -18,10 +18,11 @@ from rest_framework.views import APIView
 from . import queries, services
 from .filters import BoundedSearchFilter, MessageFilter
 from .models import ACTIVITY_ORDERING, MESSAGE_ORDERING, Conversation, Message
-from .pagination import ConversationPagination, MessageCursorPagination, MessagePagination
+from .pagination import ConversationPagination, MessagePagination
 from .permissions import (IsOwnerOfConversation, IsParticipantOfConversation,
                           checked_conversation, is_participant)
 from .accounts.revocation import login_of
+from .content.around import AroundPagination
 from .schema import (conversation_message_schema, conversation_schema, message_schema,
                      user_schema, ws_ticket_schema)
 from .accounts.serializers import MeSerializer, UserRegistrationSerializer, UserSerializer
@@ -265,8 +266,8 @@ class ConversationMessageViewSet(MessageViewSet):
 
     @cached_property
     def paginator(self):
-        if self.request is not None and MessageCursorPagination.wanted(self.request):
-            return MessageCursorPagination()
+        if self.request is not None and AroundPagination.wanted(self.request):
+            return AroundPagination()
         return MessagePagination()
 
     def paginate_queryset(self, queryset):

@@ -365,6 +365,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 # overloaded with Retry-After (chats.http.guards.ConcurrencyLimit).
 MAX_CONCURRENT_REQUESTS = int(os.environ.get("DJANGO_MAX_CONCURRENT_REQUESTS", "64"))
 
+# Message attachments go through Django's storage API (``attachments``):
+# files under DJANGO_MEDIA_ROOT (default media/ beside manage.py), or an
+# S3-compatible bucket when DJANGO_ATTACHMENTS_BUCKET is set (django-storages;
+# it reads AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY).  Nothing is served from there directly: only the
+# API's authorized download view reads the files.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("DJANGO_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+_ATTACHMENTS_BUCKET = os.environ.get("DJANGO_ATTACHMENTS_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": _ATTACHMENTS_BUCKET, "default_acl": "private",
+                    "file_overwrite": False, "querystring_auth": True},
+    } if _ATTACHMENTS_BUCKET else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "attachments"},
+    },
+}
+
 
 
 def rate_from_env(name: str, default: str):

@@ -16,7 +16,7 @@ def content_security_policy(request: HttpRequest) -> str:
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",
         "font-src 'self'",
         f"connect-src 'self' {socket_origin}",
         "manifest-src 'self'",

@@ -19,6 +19,13 @@ export const paths = {
   conversation: (id) => `/api/conversations/${id}/`,
   messages: (id) => `/api/conversations/${id}/messages/`,
   latestMessages: (id, pageSize) => `/api/conversations/${id}/messages/?cursor=latest&page_size=${pageSize}`,
+  messagesAround: (id, seq, pageSize) => `/api/conversations/${id}/messages/?around=${seq}&page_size=${pageSize}`,
+  searchMessages: (query) => `/api/messages/search/?q=${encodeURIComponent(query)}&page_size=30`,
+  attachments: (id) => `/api/conversations/${id}/attachments/`,
+  conversationAttachments: (id, from, to) => `/api/conversations/${id}/attachments/?from_seq=${from}&to_seq=${to}`,
+  reaction: (messageId, name) => `/api/messages/${messageId}/reactions/${name}/`,
+  messageReactions: (messageId) => `/api/messages/${messageId}/reactions/`,
+  conversationReactions: (id, from, to) => `/api/conversations/${id}/reactions/?from_seq=${from}&to_seq=${to}`,
   message: (id, messageId) => `/api/conversations/${id}/messages/${messageId}/`,
   read: (id) => `/api/conversations/${id}/read/`,
   reads: (id) => `/api/conversations/${id}/reads/`,
@@ -66,6 +73,27 @@ export class Api {
     }
   }
 
+  /** The bytes at path (an attachment), as a Blob; a refused token is refreshed once. */
+  async blob(path) {
+    for (let attempt = 0; ; attempt += 1) {
+      let response;
+      try {
+        response = await fetch(path, {
+          headers: { Authorization: `Bearer ${await this.session.accessToken()}` },
+          credentials: "omit",
+        });
+      } catch (error) {
+        throw new NetworkError(error);
+      }
+      if (response.status === 401 && attempt === 0) {
+        await this.session.refresh();
+        continue;
+      }
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+      return response.blob();
+    }
+  }
+
   async get(path) {
     return (await this.request(path)).data;
   }
@@ -76,6 +104,10 @@ export class Api {
 
   async patch(path, body) {
     return (await this.request(path, { method: "PATCH", body })).data;
+  }
+
+  async put(path, body) {
+    return (await this.request(path, { method: "PUT", body })).data;
   }
 
   async delete(path) {

@@ -2,7 +2,8 @@
 // and routes what happens in it to the components that each do one job:
 // the messages (MessageList), their pages (HistoryPages), editing and
 // deleting (MessageActions), pending sends (PendingSends), the message box
-// (Composer), typing notices (Typing) and read markers (ReadReceipts).
+// (Composer), @-suggestions (MentionSuggest), typing notices (Typing), read
+// markers (ReadReceipts), reactions (Reactions) and attachments (Files).
 
 import { paths } from "./api.js";
 import { byId, say } from "./dom.js";
@@ -10,18 +11,16 @@ import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
 import { conversationName, membersLine, personName } from "./format.js";
 import { HistoryPages } from "./history-pages.js";
+import { Files } from "./files.js";
 import { MessageActions } from "./message-actions.js";
 import { MentionSuggest } from "./mention-suggest.js";
 import { layOut } from "./message-layout.js";
 import { MessageList } from "./message-list.js";
 import { setOpenName } from "./page-title.js";
 import { PendingSends } from "./pending-sends.js";
+import { Reactions } from "./reactions.js";
 import { ReadReceipts } from "./read-receipts.js";
 import { Typing } from "./typing.js";
-
-// Opening with more unread messages than this many pages starts at the
-// oldest page loaded.
-const MAX_PAGES_TO_UNREAD = 5;
 
 export class ConversationView {
   /**
@@ -44,7 +43,11 @@ export class ConversationView {
       me, people: () => current.conversation?.participants || [],
       onEdit: (id) => this.actions.startEdit(id),
       onDelete: (button, id) => this.actions.confirmDelete(button, id),
-      onDrawn: (node, old) => this.receipts.track(node, old),
+      onDrawn: (node, old) => {
+        this.receipts.track(node, old);
+        this.reactions.decorate(node);
+        this.files.decorate(node);
+      },
       onChange: () => {
         layOut(this.list.ol);
         this.receipts.render();
@@ -52,12 +55,14 @@ export class ConversationView {
       onJump: () => this.composer.focus(),
     });
     this.pages = new HistoryPages({ api, current, list: this.list });
-    this.actions = new MessageActions({ api, current, list: this.list });
+    this.actions = new MessageActions({ api, current, list: this.list, me });
+    this.reactions = new Reactions({ api, current, list: this.list, me });
+    this.files = new Files({ api, session: api.session, current, list: this.list });
     this.receipts = new ReadReceipts({ api, current, me, list: this.list, onReadState });
     this.typing = new Typing({ current, me, socketSend });
     this.composer = new Composer({
       current, typing: this.typing, onSend: () => this.list.scrollToBottom(),
-      onEditLast: () => this.editLast(),
+      onEditLast: () => this.actions.editLast(this.composer.input),
     });
     this.mentions = new MentionSuggest({ current, me });
     this.pending = new PendingSends({
@@ -83,14 +88,20 @@ export class ConversationView {
     Object.assign(this.current, { conversation: null, gone: false });
     this.current.generation += 1;
     this.receipts.reset();
+    this.reactions.reset();
+    this.files.reset();
     this.list.clear();
     this.pages.reset();
     this.typing.reset();
   }
 
-  /** Show a conversation; errors (outsider, unknown id) show as a message instead. */
-  async open(conversationId) {
-    if (this.current.id === conversationId) return;
+  /**
+   * Show a conversation, at its newest messages or, with around (a seq), at
+   * that message, scrolled into view and marked; errors (outsider, unknown
+   * id) show as a message instead.
+   */
+  async open(conversationId, { around = null } = {}) {
+    if (this.current.id === conversationId && around === null) return;
     this.reset();
     this.current.id = conversationId;
     const { generation } = this.current;
@@ -103,7 +114,8 @@ export class ConversationView {
     try {
       detail = await this.api.get(paths.conversation(conversationId));
       if (generation !== this.current.generation) return;
-      page = await this.pages.latest(conversationId);
+      page = around === null ? await this.pages.latest(conversationId)
+        : await this.pages.around(conversationId, around);
     } catch (error) {
       if (generation !== this.current.generation) return;
       this.showProblem(error);
@@ -117,37 +129,16 @@ export class ConversationView {
     this.pending.render();
     this.pages.updateStatus();
     this.composer.load();
-    this.list.scrollToBottom();
-    if (detail.unread_count > 0) await this.openAtFirstUnread(detail.last_read_seq || 0, generation);
-    await this.pages.fill(generation);
-  }
-
-  /** Load older pages up to the first unread (a few at most), mark it and start there. */
-  async openAtFirstUnread(readSeq, generation) {
-    for (let pages = 0; pages < MAX_PAGES_TO_UNREAD && this.list.oldestSeq() > readSeq + 1; pages += 1) {
-      if (!(await this.pages.loadOlder()) || generation !== this.current.generation) break;
+    if (around === null || !this.list.showFound(around)) {
+      this.list.scrollToBottom();
+      if (detail.unread_count > 0) await this.pages.toFirstUnread(detail.last_read_seq || 0, generation);
     }
-    if (generation !== this.current.generation) return;
-    const line = this.list.markUnreadAfter(readSeq);
-    if (line) this.list.scrollToNode(line);
+    await this.pages.fill(generation);
   }
 
   /** True when the open conversation's messages are on screen. */
   get shown() {
     return !this.el.body.hidden;
-  }
-
-  /** Up in the empty message box: edit my newest message (Escape comes back). */
-  editLast() {
-    const meId = this.me().user_id;
-    let newest = null;
-    for (const message of this.list.values()) {
-      if (message.sender.user_id === meId && !message.deleted_at && (!newest || message.seq > newest.seq)) newest = message;
-    }
-    if (!newest || this.current.gone) return false;
-    this.actions.startEdit(newest.message_id, { returnTo: this.composer.input });
-    this.list.node(newest.message_id)?.scrollIntoView({ block: "nearest" });
-    return true;
   }
 
   focusComposer() {
@@ -215,6 +206,7 @@ export class ConversationView {
     if (message.conversation !== this.current.id || !this.current.conversation) return;
     const atBottom = this.list.nearBottom();
     const isNew = !this.list.has(message.message_id);
+    if (isNew && this.pages.behind) return;  // it comes with the newer pages
     this.list.upsert(message, { quiet: false });
     if (kind === "message.created" && isNew) {
       const mine = message.sender.user_id === this.me().user_id;
@@ -233,6 +225,11 @@ export class ConversationView {
   /** A read event: someone's marker moved. */
   applyRead(event) {
     this.receipts.apply(event);
+  }
+
+  /** A reaction.updated event. */
+  applyReaction(event) {
+    this.reactions.apply(event);
   }
 
   /** A typing event for the open conversation. */

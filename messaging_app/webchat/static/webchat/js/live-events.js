@@ -38,6 +38,9 @@ export class LiveEvents {
         if (event.user_id === this.me().user_id) conversations.applyRead(event.conversation, event.last_read_seq);
         view.applyRead(event);
         break;
+      case "reaction.updated":
+        view.applyReaction(event);
+        break;
       case "typing":
         if (view.id === event.conversation) view.showTyping(event.user_id);
         break;

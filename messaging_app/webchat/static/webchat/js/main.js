@@ -14,6 +14,7 @@ import { byId, say } from "./dom.js";
 import { Drafts } from "./drafts.js";
 import { NetworkError, SessionEnded, describeError } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
+import { MessageSearch } from "./message-search.js";
 import { NewConversationDialog } from "./new-conversation.js";
 import { Notifications } from "./notifications.js";
 import { Outbox } from "./outbox.js";
@@ -50,6 +51,10 @@ const view = new ConversationView({
   api, me: whoAmI,
   socketSend: (frame) => Boolean(socket && socket.send(frame)),
   onReadState: (state) => conversations.applyRead(state.conversation_id, state.last_read_seq),
+});
+new MessageSearch({
+  api, conversations, me: whoAmI,
+  onOpen: (id, seq) => navigate(`/c/${id}/?around=${seq}`),
 });
 const notifications = new Notifications({
   me: whoAmI, openId: () => view.id, onOpen: (id) => navigate(`/c/${id}/`),
@@ -185,16 +190,20 @@ async function loadMoreConversations() {
 
 // ---- routing ----------------------------------------------------------------
 
-/** Show what the address names; focus: move the keyboard focus there too. */
+/**
+ * Show what the address names (/c/<id>/, with ?around=<seq> for a search
+ * hit); focus: move the keyboard focus there too.
+ */
 function route({ focus = false } = {}) {
   if (!me) return;
   const match = window.location.pathname.match(CONVERSATION_PATH);
   const id = match ? match[1].toLowerCase() : null;
+  const around = Number(new URLSearchParams(window.location.search).get("around")) || null;
   document.body.classList.toggle("in-conversation", Boolean(id));
   notifications.showMute(id);
   if (id) {
     notifications.clear(id);
-    view.open(id).then(() => {
+    view.open(id, { around }).then(() => {
       if (focus && view.id === id && view.shown) view.focusComposer();
     });
   } else {
@@ -204,7 +213,8 @@ function route({ focus = false } = {}) {
 }
 
 function navigate(path) {
-  if (window.location.pathname !== path) window.history.pushState({}, "", path);
+  const here = window.location.pathname + window.location.search;
+  if (here !== path) window.history.pushState({}, "", path);
   route({ focus: true });
   if (path === "/") byId("list-title").focus();
 }

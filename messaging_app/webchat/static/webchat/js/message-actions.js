@@ -8,9 +8,25 @@ import { describeError } from "./errors.js";
 const DELETE_CONFIRM_MS = 5000;
 
 export class MessageActions {
-  /** current: the open conversation's state; list: the MessageList. */
-  constructor({ api, current, list }) {
-    Object.assign(this, { api, current, list });
+  /** current: the open conversation's state; list: the MessageList; me(): the signed-in user. */
+  constructor({ api, current, list, me }) {
+    Object.assign(this, { api, current, list, me });
+  }
+
+  /**
+   * Up in the empty message box: edit my newest message; Escape or saving
+   * comes back to returnTo.  False when there is none to edit.
+   */
+  editLast(returnTo) {
+    const meId = this.me().user_id;
+    let newest = null;
+    for (const message of this.list.values()) {
+      if (message.sender.user_id === meId && !message.deleted_at && (!newest || message.seq > newest.seq)) newest = message;
+    }
+    if (!newest || this.current.gone) return false;
+    this.startEdit(newest.message_id, { returnTo });
+    this.list.node(newest.message_id)?.scrollIntoView({ block: "nearest" });
+    return true;
   }
 
   /** Edit in place; afterwards (saved or not) the focus goes to returnTo, else the message. */

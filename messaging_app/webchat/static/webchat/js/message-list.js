@@ -6,10 +6,9 @@
 import { avatar } from "./avatar.js";
 import { h, byId } from "./dom.js";
 import { longTime, messageTime, personName } from "./format.js";
+import { mentionMarker, richText } from "./rich-text.js";
 
 const NEAR_BOTTOM_PX = 80;
-// "@name" not inside a word or an e-mail address (as the server reads mentions).
-const MENTION = /(^|[^\w@.+-])@([\w.+-]+)/g;
 const PENDING = "li[data-state='pending'], li[data-state='failed']";
 
 export class MessageList {
@@ -76,6 +75,16 @@ export class MessageList {
 
   showJump() {
     this.jump.hidden = false;
+  }
+
+  /** Scroll message number seq to the middle and mark it; false if not shown. */
+  showFound(seq) {
+    const node = this.ol.querySelector(`li[data-seq="${Number(seq)}"]`);
+    if (!node) return false;
+    for (const old of this.ol.querySelectorAll("li.found")) old.classList.remove("found");
+    node.classList.add("found");
+    node.scrollIntoView({ block: "center" });
+    return true;
   }
 
   /** Run change() (which adds above), keeping what is on screen where it is. */
@@ -151,7 +160,7 @@ export class MessageList {
         : null);
     const body = deleted
       ? h("p", { class: "body", text: "This message was deleted." })
-      : h("p", { class: "body" }, ...this.bodyParts(message));
+      : h("div", { class: "body" }, ...this.bodyParts(message));
     const bubble = h("div", { class: "bubble" }, meta, body);
     if (mine && !deleted) {
       bubble.append(h("div", { class: "actions" },
@@ -205,27 +214,13 @@ export class MessageList {
     return oldest;
   }
 
-  /** The body as text, with each "@username" it mentions in a span (mine stronger). */
+  /** The body: links and code (rich-text.js), each "@username" it mentions in a span (mine stronger). */
   bodyParts(message) {
-    const body = message.message_body;
     const ids = new Set(message.mentions || []);
-    if (!ids.size) return [body];
-    const byName = new Map(this.people().filter((u) => ids.has(u.user_id))
-      .map((u) => [u.username.toLowerCase(), u.user_id]));
-    const meId = this.me().user_id;
-    const parts = [];
-    let last = 0;
-    for (const match of body.matchAll(MENTION)) {
-      const name = match[2].replace(/[.-]+$/, "");
-      const id = byName.get(name.toLowerCase());
-      if (!id) continue;
-      const at = match.index + match[1].length;
-      parts.push(body.slice(last, at),
-        h("span", { class: id === meId ? "mention me" : "mention", text: `@${name}` }));
-      last = at + 1 + name.length;
-    }
-    parts.push(body.slice(last));
-    return parts;
+    const mark = ids.size
+      ? mentionMarker(this.people().filter((u) => ids.has(u.user_id)), this.me().user_id)
+      : null;
+    return richText(message.message_body, mark);
   }
 
   /** A line in the history that is not a message (joins, leaves, endings). */

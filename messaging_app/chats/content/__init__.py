@@ -1,0 +1,1 @@
+"""What people put into a chat and look for later: full-text search over messages."""
