@@ -7,18 +7,17 @@ from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Attachment, Conversation, Message, is_blank
+from ..models import Attachment, Message, is_blank
 from . import attachments
+from .ranges import RANGE_PARAMETERS, require_member, seq_range
 
-MAX_RANGE = 200
-NOT_PARTICIPANT = "You are not a participant of this conversation."
 
 
 class TooLarge(APIException):
@@ -58,13 +57,6 @@ class UploadSerializer(serializers.Serializer):
 class RangeAttachmentsSerializer(serializers.Serializer):
     attachments = serializers.DictField(child=AttachmentSerializer(many=True),
                                         help_text="By seq, for the messages that have some.")
-
-
-def require_member(request, conversation_id) -> None:
-    get_object_or_404(Conversation.objects.only("pk"), pk=conversation_id)
-    if not Conversation.participants.through.objects.filter(
-            conversation_id=conversation_id, user_id=request.user.pk).exists():
-        raise PermissionDenied(NOT_PARTICIPANT, code="not_participant")
 
 
 class ConversationAttachmentsView(APIView):
@@ -107,24 +99,14 @@ class ConversationAttachmentsView(APIView):
 
     @extend_schema(
         summary="Attachments of a range of messages", operation_id="conversations_attachments",
-        parameters=[OpenApiParameter("from_seq", OpenApiTypes.INT, required=True),
-                    OpenApiParameter("to_seq", OpenApiTypes.INT, required=True,
-                                     description=f"At most {MAX_RANGE} after from_seq.")],
+        parameters=RANGE_PARAMETERS,
         responses=RangeAttachmentsSerializer)
     def get(self, request, conversation_id):
         require_member(request, conversation_id)
-        bounds = {}
-        for name in ("from_seq", "to_seq"):
-            try:
-                bounds[name] = int(request.query_params[name])
-            except (KeyError, ValueError):
-                raise ValidationError({name: ["A seq (an integer) is required."]}) from None
-        if not 0 <= bounds["to_seq"] - bounds["from_seq"] <= MAX_RANGE:
-            raise ValidationError({"to_seq": [
-                f"to_seq must be from_seq to from_seq + {MAX_RANGE}."]})
+        first, last = seq_range(request.query_params)
         rows = (Attachment.objects.filter(
             message__conversation_id=conversation_id,
-            message__seq__range=(bounds["from_seq"], bounds["to_seq"]))
+            message__seq__range=(first, last))
             .select_related("message").order_by("message__seq", "created_at"))
         found: dict = {}
         for row in rows:

@@ -6,15 +6,15 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Conversation, Message
+from ..models import Message
 from . import reactions
+from .ranges import RANGE_PARAMETERS, check_member, require_member, seq_range
 from .search_api import SearchSenderSerializer
 
-MAX_RANGE = 200
 
 
 class MessageDeletedConflict(APIException):
@@ -41,16 +41,11 @@ class RangeReactionsSerializer(serializers.Serializer):
         help_text="By seq, for the messages in the range that have reactions.")
 
 
-NOT_PARTICIPANT = "You are not a participant of this conversation."
-
-
 def message_for(request, message_id) -> Message:
     """The message if the requester is in its conversation; 404 / 403 otherwise."""
     message = get_object_or_404(Message.objects.only("message_id", "conversation_id", "seq",
                                                      "deleted_at"), pk=message_id)
-    if not Conversation.participants.through.objects.filter(
-            conversation_id=message.conversation_id, user_id=request.user.pk).exists():
-        raise PermissionDenied(NOT_PARTICIPANT, code="not_participant")
+    check_member(request.user, message.conversation_id)
     return message
 
 
@@ -112,26 +107,13 @@ class ConversationReactionsView(APIView):
 
     @extend_schema(
         summary="Reactions of a range of messages", operation_id="conversations_reactions",
-        parameters=[OpenApiParameter("from_seq", OpenApiTypes.INT, required=True),
-                    OpenApiParameter("to_seq", OpenApiTypes.INT, required=True,
-                                     description=f"At most {MAX_RANGE} after from_seq.")],
+        parameters=RANGE_PARAMETERS,
         responses=RangeReactionsSerializer)
     def get(self, request, conversation_id):
-        get_object_or_404(Conversation.objects.only("pk"), pk=conversation_id)
-        if not Conversation.participants.through.objects.filter(
-                conversation_id=conversation_id, user_id=request.user.pk).exists():
-            raise PermissionDenied(NOT_PARTICIPANT, code="not_participant")
-        bounds = {}
-        for name in ("from_seq", "to_seq"):
-            try:
-                bounds[name] = int(request.query_params[name])
-            except (KeyError, ValueError):
-                raise ValidationError({name: ["A seq (an integer) is required."]}) from None
-        if not 0 <= bounds["to_seq"] - bounds["from_seq"] <= MAX_RANGE:
-            raise ValidationError({"to_seq": [
-                f"to_seq must be from_seq to from_seq + {MAX_RANGE}."]})
+        require_member(request, conversation_id)
+        first, last = seq_range(request.query_params)
         seqs = dict(Message.objects.filter(
             conversation_id=conversation_id,
-            seq__range=(bounds["from_seq"], bounds["to_seq"])).values_list("pk", "seq"))
+            seq__range=(first, last)).values_list("pk", "seq"))
         found = reactions.summaries(seqs)
         return Response({"reactions": {str(seqs[pk]): summary for pk, summary in found.items()}})
