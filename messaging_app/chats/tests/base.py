@@ -1,6 +1,9 @@
 """Shared fixtures for the API tests."""
 import itertools
 
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase
 from rest_framework.test import APIClient, APITestCase
 
 from chats.auth import get_tokens_for_user
@@ -58,3 +61,19 @@ class ChatTestCase(APITestCase):
         if user is not None:
             client.force_authenticate(user)
         return client
+
+
+class MigrationTestCase(TransactionTestCase):
+    """Moves the test database to a migration and back to the latest schema
+    afterwards (for the tests that follow)."""
+
+    def migrate(self, targets):
+        """Migrate to targets; return the app registry of that state."""
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    def tearDown(self):
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -3,9 +3,8 @@ Unicode TR39's confusables skeleton (chats.accounts.usernames)."""
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
-from django.test import Client, SimpleTestCase, TestCase, TransactionTestCase
+from django.db import IntegrityError, transaction
+from django.test import Client, SimpleTestCase, TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -13,7 +12,7 @@ from chats.accounts.usernames import skeleton, username_key
 from chats.models import USERNAME_TAKEN, User
 from chats.accounts.serializers import UserRegistrationSerializer
 
-from .base import PASSWORD, make_user
+from .base import PASSWORD, MigrationTestCase, make_user
 
 LOOK_ALIKES = {"upper case": "ALICE", "title case": "Alice",
                "Cyrillic a": "\u0430lice", "full-width": "\uff41\uff4c\uff49\uff43\uff45",
@@ -104,22 +103,12 @@ class SignUpTests(TestCase):
         self.assertEqual(User.objects.get(pk=bob.pk).username, "bob")
 
 
-class UsernameKeyMigrationTests(TransactionTestCase):
+class UsernameKeyMigrationTests(MigrationTestCase):
     """Migration 0011 keys existing accounts; look-alikes already there keep
     their usernames, the later ones under a key nobody can pick."""
 
     BEFORE = [("chats", "0010_conversation_owner")]
     AFTER = [("chats", "0011_user_username_key")]
-
-    def migrate(self, targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    def tearDown(self):
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
     def test_existing_look_alikes_are_kept_with_distinct_keys(self):
         old = self.migrate(self.BEFORE)

@@ -7,15 +7,13 @@ conversation turning into a group, and account deletion.
 import uuid
 
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.test import TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chats import services
 from chats.models import Conversation
 
-from .base import ChatTestCase, jwt_client, make_conversation, make_user
+from .base import ChatTestCase, MigrationTestCase, jwt_client, make_conversation, make_user
 from .test_queries import MAX_CONVERSATION_LIST_QUERIES
 
 
@@ -222,22 +220,11 @@ class OwnershipTests(ChatTestCase):
                                                          str(self.carol.pk)})
 
 
-class OwnerMigrationTests(TransactionTestCase):
+class OwnerMigrationTests(MigrationTestCase):
     """Migration 0010 gives every existing group an owner: its earliest member."""
 
     BEFORE = [("chats", "0009_conversation_last_message")]
     AFTER = [("chats", "0010_conversation_owner")]
-
-    def migrate(self, targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    def tearDown(self):
-        # Back to the latest schema for the tests that follow.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
     def test_groups_get_their_earliest_member_and_direct_conversations_none(self):
         old = self.migrate(self.BEFORE)
