@@ -27,6 +27,18 @@ from .events import publish_users
 logger = logging.getLogger(__name__)
 
 
+_clients = {}  # (url, timeout) -> a client (thread-safe, with its connection pool)
+
+
+def _client(url: str):
+    key = (url, settings.REDIS_TIMEOUT)
+    if key not in _clients:
+        import redis
+        _clients[key] = redis.Redis.from_url(url, socket_timeout=settings.REDIS_TIMEOUT,
+                                             socket_connect_timeout=settings.REDIS_TIMEOUT)
+    return _clients[key]
+
+
 def online_states(user_ids) -> dict:
     """``{user id: True | False | None}`` for user_ids: one Redis round trip
     (no database query).  None: Redis is configured but does not answer."""
@@ -36,9 +48,7 @@ def online_states(user_ids) -> dict:
     url = sockets.redis_layer_url()
     if not url:
         return {pk: sockets.local_sockets.get(str(pk), 0) > 0 for pk in user_ids}
-    import redis
-    client = redis.Redis.from_url(url, socket_timeout=settings.REDIS_TIMEOUT,
-                                  socket_connect_timeout=settings.REDIS_TIMEOUT)
+    client = _client(url)
     now = time.time()
     try:
         with client.pipeline(transaction=False) as pipe:
@@ -48,8 +58,6 @@ def online_states(user_ids) -> dict:
     except REDIS_ERRORS as error:
         logger.warning("presence unknown: Redis failed (%s: %s)", type(error).__name__, error)
         return dict.fromkeys(user_ids)
-    finally:
-        client.close()
     return {pk: count > 0 for pk, count in zip(user_ids, counts, strict=True)}
 
 
