@@ -48,6 +48,9 @@ class User(AbstractUser):
     phone_number = models.CharField(max_length=32, null=True, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
     created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the user's last open socket closed (null: never connected).")
     # The username after NFKC, case folding and TR39's confusables skeleton
     # (chats.accounts.usernames), kept by save(): unique, so that no two
     # accounts have usernames that look alike.

@@ -22,7 +22,7 @@ from rest_framework.exceptions import NotFound
 from .models import (NEWEST_FIRST, NO_CONVERSATION, Conversation, Mention, Message, ReadMarker,
                      User)
 from .pagination import LIST_TOTAL
-from .payloads import public_user_fields
+from .payloads import datetime_or_none, public_user_fields
 
 # What other people may see of a user: the columns a response needs.
 PUBLIC_USER_FIELDS = ("user_id", "username", "first_name", "last_name")
@@ -134,12 +134,23 @@ def attach_participants(conversations) -> None:
     plain values: building a User instance per member cost more than the
     rest of the page).
     """
+    from .realtime.presence import online_states
+
     members = {conversation.pk: [] for conversation in conversations}
     rows = (Conversation.participants.through.objects.filter(conversation_id__in=list(members))
             .order_by("user__username")
-            .values_list("conversation_id", *(f"user__{name}" for name in PUBLIC_USER_FIELDS)))
-    for conversation_id, *fields in rows:
-        members[conversation_id].append(public_user_fields(*fields))
+            .values_list("conversation_id", "user__last_seen_at",
+                         *(f"user__{name}" for name in PUBLIC_USER_FIELDS)))
+    people = []
+    for conversation_id, last_seen_at, *fields in rows:
+        person = public_user_fields(*fields)
+        person["last_seen_at"] = datetime_or_none(last_seen_at)
+        members[conversation_id].append(person)
+        people.append(person)
+    # Presence: one Redis round trip for the page (no query).
+    states = online_states(person["user_id"] for person in people)
+    for person in people:
+        person["online"] = states[person["user_id"]]
     for conversation in conversations:
         conversation.participant_list = members[conversation.pk]
 

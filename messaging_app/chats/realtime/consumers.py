@@ -6,6 +6,9 @@ header; the server selects ``messaging.jwt``), so that no long-lived token
 goes in a URL.  A missing, unknown, expired or already used ticket, or an
 invalid JWT, is refused during the handshake (HTTP 403).  Resume positions
 come with the ticket, or as ``?since=<conversation id>:<seq>,...``.
+With ``?presence=1`` the socket also receives ``presence.changed`` events
+(``chats.realtime.presence``) about the people who share a conversation with
+its user.
 
 The consumer then joins the group of each of the user's conversations and
 of the user, replays the messages after the ``since`` positions, sends
@@ -40,7 +43,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..accounts import revocation
-from . import sockets
+from . import presence, sockets
 from .events import conversation_group, relay_typing, user_group
 from ..models import Conversation, Message, WebSocketTicket
 from ..http.outage import REDIS_ERRORS
@@ -242,7 +245,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             self.expiry = None
         if getattr(self, "registry", None) is not None:
             registry, self.registry = self.registry, None
-            await registry.release(self)
+            if await registry.release(self):
+                await database_sync_to_async(presence.went_offline)(self.user.pk)
 
     async def close_unavailable(self) -> None:
         if getattr(self, "revoked", False):
@@ -280,6 +284,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.frames = FrameLimit(settings.SOCKET_FRAMES_PER_SECOND)
         since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
+        # presence.changed events only go to sockets that ask (?presence=1).
+        self.wants_presence = (query.get("presence") or [""])[0] == "1"
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         # Join the groups before reading positions: anything committed after
         # the read is then published to us, anything before is in the read.
@@ -297,6 +303,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
+        if getattr(self, "came_online", False):
+            await database_sync_to_async(presence.came_online)(self.user.pk)
         if not self.answered.done():
             self.answered.set_result(None)
         self.watch_expiry()
@@ -375,6 +383,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         text = message.get("text")
         if text is None:
             text = message["text"] = await self.encode_json(event)
+        await self.send(text_data=text)
+
+    async def chat_notice(self, message):
+        """An event for this user outside any conversation (``presence.changed``)."""
+        if message["event"]["type"] == "presence.changed" and \
+                not getattr(self, "wants_presence", False):
+            return
+        text = message.get("text")
+        if text is None:
+            text = message["text"] = await self.encode_json(message["event"])
         await self.send(text_data=text)
 
     async def chat_membership(self, message):

@@ -180,3 +180,15 @@ def publish_membership(user_id, conversation_id, action: str, last_seq: int,
     message = {"type": "chat.membership", "action": action,
                "conversation": str(conversation_id), "last_seq": last_seq, "event": event}
     transaction.on_commit(lambda: _send(group, message))
+
+
+def publish_users(user_ids, event: dict) -> None:
+    """After commit, send an event that belongs to no conversation (such as
+    ``presence.changed``) to every connected socket of each of user_ids."""
+    message = {"type": "chat.notice", "event": event}
+    groups = [user_group(pk) for pk in user_ids]
+
+    def send_all():
+        for group in groups:
+            _send(group, message)
+    transaction.on_commit(send_all)

@@ -34,14 +34,29 @@ from ..http.outage import REDIS_ERRORS
 logger = logging.getLogger(__name__)
 
 # Take one socket of a user if the user holds fewer than ARGV[3]; forget the
-# entries whose expiry (the score) has passed.  Returns 1 when taken.
+# entries whose expiry (the score) has passed.  Returns 0 when full, 1 when
+# taken, 2 when taken as the user's only live socket (the user came online).
 TAKE_SCRIPT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+local held = redis.call('ZCARD', KEYS[1])
+if held >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+if held == 0 then return 2 end
 return 1
 """
+
+# Forget one socket of a user (ARGV[2]) and the expired entries; returns the
+# live sockets left (0: the user went offline).
+RELEASE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZREM', KEYS[1], ARGV[2]) == 0 then return -1 end
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# Sockets counted in this process's memory, per user id (text), over all event loops:
+# presence without Redis (chats.realtime.presence).
+local_sockets = {}
 
 
 def sockets_key(user_id) -> str:
@@ -92,7 +107,10 @@ class SocketRegistry:
     # Sockets per user.
 
     async def take(self, consumer) -> bool:
-        """Count consumer's socket against its user's limit; False when full."""
+        """Count consumer's socket against its user's limit; False when full.
+
+        Sets ``consumer.came_online`` when this is the user's only live socket
+        (with Redis: in any process; else: in this process)."""
         limit = settings.MAX_SOCKETS_PER_USER
         user_id = consumer.user.pk
         if self.redis_url:
@@ -108,19 +126,26 @@ class SocketRegistry:
                 if not taken:
                     return False
                 consumer.counted_in_redis = True
+                consumer.came_online = taken == 2
                 self.add(consumer)
                 return True
         if self.per_user.get(user_id, 0) >= limit:
             return False
         self.per_user[user_id] = self.per_user.get(user_id, 0) + 1
+        key = str(user_id)
+        local_sockets[key] = local_sockets.get(key, 0) + 1
+        # With Redis down, whether the user was online elsewhere is unknown.
+        consumer.came_online = not self.redis_url and local_sockets[key] == 1
         consumer.counted_here = True
         self.add(consumer)
         return True
 
-    async def release(self, consumer) -> None:
-        """Forget consumer's socket (it closed)."""
+    async def release(self, consumer) -> bool:
+        """Forget consumer's socket (it closed).  True when it was its user's
+        last live socket (the user went offline); False when not or unknown."""
         self.sockets.discard(consumer)
         user_id = consumer.user.pk
+        went_offline = False
         if getattr(consumer, "counted_here", False):
             consumer.counted_here = False
             left = self.per_user.get(user_id, 1) - 1
@@ -128,12 +153,23 @@ class SocketRegistry:
                 self.per_user[user_id] = left
             else:
                 self.per_user.pop(user_id, None)
+            key = str(user_id)
+            left = local_sockets.get(key, 1) - 1
+            if left > 0:
+                local_sockets[key] = left
+            else:
+                local_sockets.pop(key, None)
+                went_offline = not self.redis_url
         if getattr(consumer, "counted_in_redis", False):
             consumer.counted_in_redis = False
             try:
-                await self.redis().zrem(sockets_key(user_id), consumer.channel_name)
+                left = await self.redis().eval(RELEASE_SCRIPT, 1, sockets_key(user_id),
+                                               time.time(), consumer.channel_name)
             except REDIS_ERRORS:
                 pass  # the entry expires by itself
+            else:
+                went_offline = left == 0
+        return went_offline
 
     # Typing.
 

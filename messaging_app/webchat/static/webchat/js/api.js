@@ -12,6 +12,8 @@ export const paths = {
   sessionRefresh: "/api/session/cookie/refresh/",
   sessionSignOut: "/api/session/cookie/signout/",
   wsTicket: "/api/ws-ticket/",
+  // The socket's address from a ticket's answer, asking for presence.changed events.
+  liveEvents: (ticketUrl) => `${ticketUrl}${ticketUrl.includes("?") ? "&" : "?"}presence=1`,
   users: "/api/users/",
   me: "/api/users/me/",
   searchUsers: (query) => `/api/users/?search=${encodeURIComponent(query)}`,

@@ -7,6 +7,7 @@ import { avatar } from "./avatar.js";
 import { h, byId, say } from "./dom.js";
 import { conversationName, listTime, longTime, personName, preview } from "./format.js";
 import { setUnreadTotal } from "./page-title.js";
+import { presenceDot } from "./presence.js";
 
 export class ConversationList {
   /**
@@ -61,6 +62,7 @@ export class ConversationList {
         },
       },
       c.direct && others.length ? avatar(personName(others[0]), others[0].user_id) : avatar(name, c.conversation_id),
+      c.direct && others.length ? presenceDot(others[0]) : null,
       h("span", { class: "name" }, name, hint ? h("span", { class: "member-hint", text: ` (${hint})` }) : null),
       c.last_message
         ? h("time", { class: "when", datetime: c.last_message.sent_at, title: longTime(c.last_message.sent_at), text: listTime(c.last_message.sent_at) })

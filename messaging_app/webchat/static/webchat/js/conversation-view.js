@@ -10,6 +10,7 @@ import { byId, say } from "./dom.js";
 import { ApiError, describeError } from "./errors.js";
 import { Composer } from "./composer.js";
 import { conversationName, membersLine, personName } from "./format.js";
+import { showHeaderPresence } from "./presence.js";
 import { HistoryPages } from "./history-pages.js";
 import { Files } from "./files.js";
 import { MessageActions } from "./message-actions.js";
@@ -179,6 +180,7 @@ export class ConversationView {
     const name = conversationName(conversation, meId);
     this.el.title.textContent = name;
     this.el.members.textContent = membersLine(conversation, meId);
+    showHeaderPresence(conversation, meId);
     setOpenName(name);
   }
 

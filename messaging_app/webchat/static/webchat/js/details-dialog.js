@@ -9,6 +9,7 @@ import { paths } from "./api.js";
 import { h, byId, say } from "./dom.js";
 import { describeError } from "./errors.js";
 import { personName } from "./format.js";
+import { presenceNote } from "./presence.js";
 import { PeopleSearch } from "./people-search.js";
 
 function ownerIdOf(conversation) {
@@ -77,6 +78,7 @@ export class DetailsDialog {
     this.members.replaceChildren(...(c.participants || []).map((user) => h("li", {},
       h("span", { class: "name", text: user.user_id === meId ? `${personName(user)} (you)` : personName(user) }),
       user.user_id === ownerId ? h("span", { class: "muted", text: " · owner" }) : null,
+      user.user_id === meId ? null : presenceNote(user),
       this.isGroup && this.isOwner && user.user_id !== meId
         ? h("button", {
           type: "button", class: "link", text: "Make owner",

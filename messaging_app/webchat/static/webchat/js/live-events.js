@@ -1,9 +1,10 @@
 // What the server's events do to the page: new, edited and deleted messages
 // reach the list and the open conversation, membership changes and endings,
-// read markers and typing notices; after every (re)connect, the list is
+// read markers, typing notices and presence; after every (re)connect, the list is
 // reconciled with the server's and what waits in the outbox is sent.
 
 import { paths } from "./api.js";
+import { applyPresence, showHeaderPresence } from "./presence.js";
 
 export class LiveEvents {
   /**
@@ -40,6 +41,10 @@ export class LiveEvents {
         break;
       case "reaction.updated":
         view.applyReaction(event);
+        break;
+      case "presence.changed":
+        applyPresence(conversations, event, view.conversation);
+        showHeaderPresence(view.conversation, this.me()?.user_id);
         break;
       case "typing":
         if (view.id === event.conversation) view.showTyping(event.user_id);

@@ -80,6 +80,11 @@ const detailsDialog = new DetailsDialog({
   },
 });
 
+// The members list follows presence.changed while the dialog is open.
+conversations.addEventListener("presence", () => {
+  if (detailsDialog.dialog.open) detailsDialog.render();
+});
+
 // ---- session ----------------------------------------------------------------
 
 session.onEnded = (error) => stop(error.message);

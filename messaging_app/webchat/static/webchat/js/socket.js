@@ -87,7 +87,7 @@ export class EventSocket {
     }
     if (!this.running) return;
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${window.location.host}${ticket.url}`);
+    const ws = new WebSocket(`${scheme}//${window.location.host}${paths.liveEvents(ticket.url)}`);
     this.ws = ws;
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = setTimeout(() => {

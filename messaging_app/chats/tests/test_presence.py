@@ -1,0 +1,159 @@
+"""Presence: online while a socket is open, last seen when the last one
+closes, ``presence.changed`` to conversation partners, unknown (null) when
+Redis is configured but down."""
+import shutil
+import socket as sockets_api
+import subprocess
+import time
+
+import redis
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import TransactionTestCase, override_settings
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from chats.auth import get_tokens_for_user
+from chats.models import User
+from messaging_app.asgi import application
+
+from .base import make_conversation, make_user
+
+TIMEOUT = 2
+MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def own_port() -> int:
+    """A free port of this test's range (19400-19499, kept apart from parallel runs)."""
+    for port in range(19400, 19500):
+        with sockets_api.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 19400-19499 for a test redis-server")
+
+
+def redis_layer(url: str) -> dict:
+    return {"default": {"BACKEND": "chats.realtime.channel_layer.BoundedRedisChannelLayer",
+                        "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 0.5,
+                                              "socket_timeout": 1.5}]}}}
+
+
+class PresenceMixin:
+    def setUp(self):
+        async_to_sync(get_channel_layer().flush)()
+        self.alice, self.bob = make_user("alice"), make_user("bob")
+        self.conversation = make_conversation(self.alice, self.bob)
+        self.sockets = []
+
+    async def open(self, user, presence=True):
+        access = (await sync_to_async(get_tokens_for_user)(user))["access"]
+        path = "/ws/events/?presence=1" if presence else "/ws/events/"
+        socket = WebsocketCommunicator(application, path,
+                                       subprotocols=["messaging.jwt", access])
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        self.assertEqual((await socket.receive_json_from(TIMEOUT))["type"], "ready")
+        self.sockets.append(socket)
+        return socket
+
+    def bob_as_alice_sees_him(self, detail=False) -> dict:
+        client = APIClient()
+        client.force_authenticate(self.alice)
+        if detail:
+            url = reverse("conversation-detail", args=[self.conversation.pk])
+            people = client.get(url).json()["participants"]
+        else:
+            people = client.get(reverse("conversation-list")).json()["results"][0]["participants"]
+        return next(p for p in people if p["user_id"] == str(self.bob.pk))
+
+
+@override_settings(CHANNEL_LAYERS=MEMORY)
+class PresenceInProcessTests(PresenceMixin, TransactionTestCase):
+    async def test_online_then_last_seen_when_the_last_of_two_sockets_closes(self):
+        alice = await self.open(self.alice)
+        first = await self.open(self.bob)
+        event = await alice.receive_json_from(TIMEOUT)
+        self.assertEqual(event, {"type": "presence.changed", "user_id": str(self.bob.pk),
+                                 "online": True, "last_seen_at": None})
+        for detail in (False, True):
+            seen = await sync_to_async(self.bob_as_alice_sees_him)(detail)
+            self.assertEqual((seen["online"], seen["last_seen_at"]), (True, None))
+        second = await self.open(self.bob)
+        self.assertTrue(await alice.receive_nothing(0.2), "a second socket is no news")
+        await first.disconnect()
+        self.assertTrue(await alice.receive_nothing(0.2), "one socket still open")
+        self.assertTrue((await sync_to_async(self.bob_as_alice_sees_him)())["online"])
+        before = time.time()
+        await second.disconnect()
+        event = await alice.receive_json_from(TIMEOUT)
+        self.assertEqual((event["type"], event["user_id"], event["online"]),
+                         ("presence.changed", str(self.bob.pk), False))
+        stored = await sync_to_async(
+            lambda: User.objects.get(pk=self.bob.pk).last_seen_at)()
+        self.assertGreaterEqual(stored.timestamp(), before - 1)
+        for detail in (False, True):
+            seen = await sync_to_async(self.bob_as_alice_sees_him)(detail)
+            self.assertFalse(seen["online"])
+            self.assertEqual(seen["last_seen_at"], event["last_seen_at"])
+        await alice.disconnect()
+
+    async def test_only_partners_asking_for_presence_hear_of_it(self):
+        eve = await sync_to_async(make_user)("eve")
+        stranger = await self.open(eve)
+        plain = await self.open(self.alice, presence=False)
+        bob = await self.open(self.bob)
+        self.assertTrue(await stranger.receive_nothing(0.2), "no shared conversation")
+        self.assertTrue(await plain.receive_nothing(0.2), "the socket did not ask")
+        for socket in (stranger, plain, bob):
+            await socket.disconnect()
+
+
+class PresenceWithRedisTests(PresenceMixin, TransactionTestCase):
+    """Presence shared through Redis; null (unknown) once that Redis is down."""
+
+    def setUp(self):
+        if shutil.which("redis-server") is None:
+            self.skipTest("needs redis-server (a private one is started and stopped)")
+        self.port = own_port()
+        self.server = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(self.stop_redis)
+        url = f"redis://127.0.0.1:{self.port}/0"
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+        for _ in range(50):
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                time.sleep(0.1)
+        settings = override_settings(REDIS_URL=url, REDIS_TIMEOUT=0.5,
+                                     CHANNEL_LAYERS=redis_layer(url))
+        settings.enable()
+        self.addCleanup(settings.disable)
+        super().setUp()
+
+    def stop_redis(self):
+        if self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(10)
+
+    async def test_online_through_redis_then_unknown_when_it_is_down(self):
+        alice = await self.open(self.alice)
+        bob = await self.open(self.bob)
+        event = await alice.receive_json_from(TIMEOUT)
+        self.assertEqual((event["user_id"], event["online"]), (str(self.bob.pk), True))
+        self.assertTrue((await sync_to_async(self.bob_as_alice_sees_him)())["online"])
+        await sync_to_async(self.stop_redis)()
+        for detail in (False, True):
+            seen = await sync_to_async(self.bob_as_alice_sees_him)(detail)
+            self.assertIsNone(seen["online"], "unknown, not offline")
+        for socket in (alice, bob):
+            try:
+                await socket.disconnect()
+            except Exception:  # noqa: BLE001 - the layer is gone; the socket too
+                pass
