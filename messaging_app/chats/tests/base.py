@@ -74,6 +74,9 @@ class MigrationTestCase(TransactionTestCase):
         executor.migrate(targets)
         return executor.loader.project_state(targets).apps
 
-    def tearDown(self):
+    def migrate_to_latest(self) -> None:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+    def tearDown(self):
+        self.migrate_to_latest()
