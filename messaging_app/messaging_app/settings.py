@@ -169,7 +169,7 @@ MIDDLEWARE = [
     "chats.http.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the chat page, admin, Swagger UI) before anything else runs.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chats.http.static.StaticFilesMiddleware",
     "chats.http.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
