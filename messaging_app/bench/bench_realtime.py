@@ -18,7 +18,8 @@ What it does:
 2. Starts ``--processes`` uvicorn server processes on 127.0.0.1 sharing Redis
    (``--redis-url``, default ``BENCH_REDIS_URL`` or redis://127.0.0.1:6379/14;
    ``--layer memory`` runs one process with the in-memory layer), throttles
-   off, the socket recheck every 5 s (to show its cost while idle),
+   off (``--throttles`` keeps the production rates, to count their cost),
+   the socket recheck every 5 s (to show its cost while idle),
    per-message deflate off (as ``manage.py serve`` runs), and on PostgreSQL a
    pool of 8 connections per process.
 3. Opens one socket per user from ``--receivers`` processes (asyncio,
@@ -314,7 +315,11 @@ def summarize_profile(path: Path, top: int = 20) -> None:
 
 def run(args, groups, database_url: str, redis_url):
     members_of = {cid: tokens for cid, tokens in groups}
-    servers = [start_server(database_url, redis_url) for _ in range(args.processes)]
+    # --throttles: the settings' default rates (the environment's DJANGO_THROTTLE_* dropped).
+    extra = {f"DJANGO_THROTTLE_{name}": default for name, default in
+             (("ANON", "60/min"), ("USER", "1200/min"), ("SEND", "120/min"))} \
+        if args.throttles else None
+    servers = [start_server(database_url, redis_url, extra) for _ in range(args.processes)]
     try:
         return measure(args, groups, members_of, servers, database_url)
     finally:
@@ -530,6 +535,8 @@ def main() -> None:
                         help="receiver processes (default: one per 1,250 sockets, at least 2)")
     parser.add_argument("--threads", type=int, default=200, help="sender threads")
     parser.add_argument("--profile", action="store_true", help="py-spy one server process")
+    parser.add_argument("--throttles", action="store_true",
+                        help="keep the production throttle rates (default: off)")
     parser.add_argument("--quick", action="store_true", help="200 sockets, 10 s")
     args = parser.parse_args()
     if args.quick:

@@ -169,7 +169,7 @@ MIDDLEWARE = [
     "chats.http.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the chat page, admin, Swagger UI) before anything else runs.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chats.http.static.StaticFilesMiddleware",
     "chats.http.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -299,11 +299,13 @@ REDIS_TIMEOUT = float(os.environ.get("DJANGO_REDIS_TIMEOUT", "1"))
 # "local": what throttles count in while Redis is unavailable.
 LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                "LOCATION": "local"}
+# One connection pool per process, not one per request's thread (chats.http.redis_pool).
+REDIS_CACHE_OPTIONS = {"pool_class": "chats.http.redis_pool.ProcessConnectionPool",
+                       "socket_connect_timeout": REDIS_TIMEOUT,
+                       "socket_timeout": REDIS_TIMEOUT}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT,
-                                      "socket_timeout": REDIS_TIMEOUT}},
+                          "LOCATION": REDIS_URL, "OPTIONS": REDIS_CACHE_OPTIONS},
               "local": LOCAL_CACHE}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -1,4 +1,5 @@
 """Request guards that run before any view."""
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import JsonResponse
 
 from .exceptions import NOT_FOUND, error_body
@@ -14,16 +15,41 @@ class RejectNullBytesMiddleware:
     page instead of ``handler404``; under ``/api/`` that becomes JSON too.
     """
 
+    sync_capable = True
+    async_capable = True  # a sync-only middleware would cost every ASGI request two thread handoffs
+
     def __init__(self, get_response):
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.acall(request)
+        refused = self.rejected(request)
+        if refused is not None:
+            return refused
+        return self.answer(request, self.get_response(request))
+
+    async def acall(self, request):
+        refused = self.rejected(request)
+        if refused is not None:
+            return refused
+        return self.answer(request, await self.get_response(request))
+
+    @staticmethod
+    def rejected(request):
+        """400 for a NUL in the query string, else None."""
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             return JsonResponse(
                 error_body("Query parameters must not contain NUL characters.", "invalid_query"),
                 status=400)
-        response = self.get_response(request)
+        return None
+
+    @staticmethod
+    def answer(request, response):
+        """The response, with an HTML 404 under ``/api/`` turned into JSON."""
         if (response.status_code == 404 and request.path.startswith("/api/")
                 and response.get("Content-Type", "").startswith("text/html")):
             return JsonResponse(NOT_FOUND, status=404)
