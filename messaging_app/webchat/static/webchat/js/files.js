@@ -9,8 +9,8 @@
 import { paths } from "./api.js";
 import { byId, h } from "./dom.js";
 import { ApiError, NetworkError, describeError } from "./errors.js";
+import { SeqBatches } from "./seq-batches.js";
 
-const RANGE = 200;
 
 function sizeText(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -48,8 +48,11 @@ export class Files {
 
   reset() {
     this.byId = new Map();   // message_id -> attachments
-    this.asked = new Set();
-    this.waiting = new Set();
+    this.batches ??= new SeqBatches(
+      this.current, async (id, from, to) =>
+        (await this.api.get(paths.conversationAttachments(id, from, to))).attachments,
+      (found) => this.found(found));
+    this.batches.reset();
     for (const url of this.urls?.values() || []) URL.revokeObjectURL(url);
     this.urls = new Map();   // API path -> blob: URL (revoked on reset)
     this.uploads.replaceChildren();
@@ -106,36 +109,17 @@ export class Files {
     if (node.dataset.state !== "stored" || node.classList.contains("deleted")) return;
     const found = this.byId.get(node.dataset.id);
     if (found) this.draw(node, found);
-    const seq = Number(node.dataset.seq);
-    if (this.asked.has(seq)) return;
-    this.asked.add(seq);
-    this.waiting.add(seq);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fetch(), 0);
+    this.batches.want(Number(node.dataset.seq));
   }
 
-  async fetch() {
-    const seqs = [...this.waiting].sort((a, b) => a - b);
-    this.waiting.clear();
-    const { id, generation } = this.current;
-    while (seqs.length && id) {
-      const from = seqs[0];
-      const to = Math.min(seqs[seqs.length - 1], from + RANGE);
-      while (seqs.length && seqs[0] <= to) seqs.shift();
-      let found;
-      try {
-        found = (await this.api.get(paths.conversationAttachments(id, from, to))).attachments;
-      } catch {
-        return;
-      }
-      if (generation !== this.current.generation) return;
-      for (const message of this.list.values()) {
-        const files = found[String(message.seq)];
-        if (!files) continue;
-        this.byId.set(message.message_id, files);
-        const node = this.list.node(message.message_id);
-        if (node) this.draw(node, files);
-      }
+  /** Attachments by seq, as the API gives them for a range. */
+  found(found) {
+    for (const message of this.list.values()) {
+      const files = found[String(message.seq)];
+      if (!files) continue;
+      this.byId.set(message.message_id, files);
+      const node = this.list.node(message.message_id);
+      if (node) this.draw(node, files);
     }
   }
 

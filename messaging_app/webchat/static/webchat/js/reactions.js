@@ -8,12 +8,12 @@ import { paths } from "./api.js";
 import { h } from "./dom.js";
 import { describeError } from "./errors.js";
 import { personName } from "./format.js";
+import { SeqBatches } from "./seq-batches.js";
 
 export const EMOJI = {
   thumbs_up: "\u{1F44D}", heart: "\u2764\uFE0F", joy: "\u{1F602}", tada: "\u{1F389}",
   surprised: "\u{1F62E}", sad: "\u{1F622}", pray: "\u{1F64F}", eyes: "\u{1F440}",
 };
-const RANGE = 200;
 
 export class Reactions {
   /** current: the open conversation's state; list: the MessageList; me(): the user. */
@@ -24,9 +24,10 @@ export class Reactions {
 
   reset() {
     this.byId = new Map();     // message_id -> reactions (as the API gives them)
-    this.asked = new Set();    // seqs whose reactions were asked for
-    this.waiting = new Set();  // seqs to ask for in the next batch
-    this.timer = null;
+    this.batches ??= new SeqBatches(
+      this.current, (id, from, to) => this.api.get(paths.conversationReactions(id, from, to)),
+      (found, from, to) => this.found(found.reactions, from, to));
+    this.batches.reset();
   }
 
   /** A stored message's node was drawn: give it its reactions row. */
@@ -37,35 +38,14 @@ export class Reactions {
     const row = h("div", { class: "reactions" });
     bubble.insertBefore(row, seen);
     this.fill(row, node.dataset.id);
-    const seq = Number(node.dataset.seq);
-    if (!this.asked.has(seq)) {
-      this.asked.add(seq);
-      this.waiting.add(seq);
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.fetch(), 0);
-    }
+    this.batches.want(Number(node.dataset.seq));
   }
 
-  /** Read the reactions of the waiting seqs, RANGE at a time. */
-  async fetch() {
-    const seqs = [...this.waiting].sort((a, b) => a - b);
-    this.waiting.clear();
-    const { id, generation } = this.current;
-    while (seqs.length && id) {
-      const from = seqs[0];
-      const to = Math.min(seqs[seqs.length - 1], from + RANGE);
-      while (seqs.length && seqs[0] <= to) seqs.shift();
-      try {
-        const found = await this.api.get(paths.conversationReactions(id, from, to));
-        if (generation !== this.current.generation) return;
-        for (const message of this.list.values()) {
-          const reactions = found.reactions[String(message.seq)];
-          if (message.seq >= from && message.seq <= to && reactions) {
-            this.show(message.message_id, reactions);
-          }
-        }
-      } catch {
-        return;  // rows stay empty; the next events or pages fill them
+  /** Reactions by seq for the range from..to, as the API gives them. */
+  found(reactions, from, to) {
+    for (const message of this.list.values()) {
+      if (message.seq >= from && message.seq <= to && reactions[String(message.seq)]) {
+        this.show(message.message_id, reactions[String(message.seq)]);
       }
     }
   }
