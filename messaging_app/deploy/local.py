@@ -232,21 +232,29 @@ def start_detached(config: Config, name: str, *args: str) -> None:
     config.pidfile(name).write_text(str(process.pid))
 
 
+def answers_ready(url: str, context=None) -> str:
+    """"" when GET url answers 200, else what went wrong."""
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=5) as answer:
+            return "" if answer.status == 200 else f"HTTP {answer.status}"
+    except Exception as error:  # noqa: BLE001 - reported to the operator
+        return str(error) or type(error).__name__
+
+
 def wait_ready(config: Config, timeout: float = 60) -> None:
+    """Return once every worker answers /readyz on its own port, then nginx
+    does: traffic that starts afterwards finds the whole topology up (nginx
+    alone would answer as soon as one worker does)."""
     context = ssl.create_default_context(cafile=str(config.cert))
+    targets = [*(f"http://127.0.0.1:{port}/readyz" for port in config.worker_ports),
+               f"{config.url}/readyz"]
     deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{config.url}/readyz", context=context,
-                                        timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except Exception as error:  # noqa: BLE001 - report the last one
-            last = str(error)
-        time.sleep(0.5)
-    fail(f"{config.url}/readyz did not answer 200 within {timeout:.0f} s ({last}); "
-         f"logs in {config.dir}")
+    for url in targets:
+        while (problem := answers_ready(url, context if url.startswith("https:") else None)):
+            if time.monotonic() > deadline:
+                fail(f"{url} did not answer 200 within {timeout:.0f} s ({problem}); "
+                     f"logs in {config.dir}")
+            time.sleep(0.5)
 
 
 def up(config: Config) -> None:
