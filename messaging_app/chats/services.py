@@ -77,9 +77,11 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
     previous one.  The sender has read their own message without a marker
     write (see ``queries.with_read_position``); ``message.created`` is
     published after commit.
-    Raise NotFound if the conversation does not exist.
+    Raise NotFound if the conversation does not exist.  Called inside a
+    caller's transaction it makes no savepoint: an error rolls back the
+    caller's whole transaction (both callers let it propagate).
     """
-    with _service_write(), transaction.atomic():
+    with _service_write(), transaction.atomic(savepoint=False):
         # sent_at=None: Message.save stamps it once the seq is allocated.
         message = Message(conversation_id=conversation_id, sender=sender,
                           message_body=body, sent_at=None)
@@ -89,7 +91,7 @@ def send_message(*, conversation_id, sender, body: str) -> Message:
         except Conversation.DoesNotExist:
             raise NotFound(NO_CONVERSATION) from None
         if message.mentions:
-            store_mention_rows(message)
+            store_mention_rows(message, replacing=False)
         announce_message(message, created=True)
     return message
 
@@ -115,10 +117,12 @@ def request_hash(conversation_id, body: str) -> str:
 def send_message_once(*, conversation_id, sender, body: str, key: str):
     """Send at most once per ``(sender, key)`` within 24 hours.
 
-    Return ``(message, created)``.  The key row is inserted in the same
-    transaction as the message: a concurrent request with the same key
-    blocks on the unique index (PostgreSQL) or the write lock (SQLite) until
-    the first commits, then finds its row and returns the same message.
+    Return ``(message, created)``.  The key row, naming its message, is
+    inserted in the message's transaction: of two concurrent requests with
+    one key, the second waits for the first (on the conversation's row lock,
+    the unique index or SQLite's write lock), fails on the unique index, rolls
+    its message back (its seq and its event with it), then finds the first's
+    row and returns the same message.
     Raise IdempotencyKeyReused if the key was used for another request.
     """
     digest = request_hash(conversation_id, body)
@@ -134,11 +138,10 @@ def send_message_once(*, conversation_id, sender, body: str, key: str):
             with transaction.atomic():
                 if existing is not None:
                     IdempotencyKey.objects.filter(pk=existing.pk).delete()
-                record = IdempotencyKey.objects.create(user=sender, key=key,
-                                                       request_hash=digest)
                 message = send_message(conversation_id=conversation_id, sender=sender,
                                        body=body)
-                IdempotencyKey.objects.filter(pk=record.pk).update(message=message)
+                IdempotencyKey.objects.create(user=sender, key=key, request_hash=digest,
+                                              message=message)
             return message, True
         except IntegrityError:
             continue  # another request with this key won: read its result
@@ -469,10 +472,11 @@ def set_mentions(message: Message) -> None:
         message.conversation_id, message.message_body, message.sender_id)
 
 
-def store_mention_rows(message: Message) -> None:
+def store_mention_rows(message: Message, *, replacing: bool = True) -> None:
     """Make message's Mention rows match message.mentions (after it is saved,
-    in the same transaction)."""
-    Mention.objects.filter(message=message).delete()
+    in the same transaction); ``replacing=False``: a new message has none yet."""
+    if replacing:
+        Mention.objects.filter(message=message).delete()
     Mention.objects.bulk_create([
         Mention(message=message, user_id=user_id, conversation_id=message.conversation_id,
                 seq=message.seq) for user_id in message.mentions])

@@ -96,3 +96,26 @@ class QueryCountTests(ChatTestCase):
         with CaptureQueriesContext(connection) as queries:
             client.post(url, {"message_body": "c"}, format="json")
         return queries.captured_queries
+
+    def test_idempotent_send_with_a_mention_writes_each_row_once(self):
+        client = jwt_client(self.bob)
+        url = reverse("conversation-messages-list", args=[self.conversation.pk])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, {"message_body": f"hi @{self.alice.username}"},
+                                   format="json", HTTP_IDEMPOTENCY_KEY="query-count-1")
+        self.assertEqual(response.status_code, 201, response.content)
+        statements = [q["sql"].split()[0].upper() + " " + q["sql"].split('"')[1]
+                      for q in queries.captured_queries
+                      if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN"))]
+        # The key row is inserted naming its message (no UPDATE after), and a
+        # new message has no mention rows to delete first.
+        self.assertEqual(statements, [
+            "SELECT chats_user",            # the JWT's user
+            "SELECT chats_conversation",    # membership
+            "SELECT chats_idempotencykey",  # the key, unused
+            "SELECT chats_user",            # who is mentioned
+            "UPDATE chats_conversation",    # next seq (the row lock)
+            "INSERT chats_message",
+            "INSERT chats_mention",
+            "INSERT chats_idempotencykey",
+        ])
