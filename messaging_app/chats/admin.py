@@ -1,8 +1,10 @@
 """Admin screens for users, conversations and messages."""
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Conversation, Message, User
+from .services import DirectConversationClosed
 
 
 @admin.register(User)
@@ -19,6 +21,23 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ("email", "first_name", "last_name", "role")}),)
 
 
+class ConversationForm(forms.ModelForm):
+    """The change form; nobody joins a direct conversation (as in the API)."""
+
+    class Meta:
+        model = Conversation
+        fields = "__all__"
+
+    def clean_participants(self):
+        chosen = self.cleaned_data["participants"]
+        if self.instance.pk is not None and self.instance.is_direct:
+            members = set(self.instance.participants.values_list("pk", flat=True))
+            if any(user.pk not in members for user in chosen):
+                raise forms.ValidationError(str(DirectConversationClosed.default_detail),
+                                            code=DirectConversationClosed.default_code)
+        return chosen
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     """Conversations with their participants.
@@ -26,16 +45,20 @@ class ConversationAdmin(admin.ModelAdmin):
     Messages are not inlined (a conversation can hold tens of thousands);
     the message list filters by conversation instead.  The owner is shown,
     not edited: it follows the participants (``services.settle_owner``), so removing
-    the owner here hands the conversation to the longest-standing member.
+    the owner here hands the conversation to the longest-standing member.  A
+    direct conversation (``is_direct``, shown) takes nobody new: the form
+    refuses it; removing one of its two people frees the pair's key.
     """
 
-    list_display = ("conversation_id", "title", "owner", "participant_count", "created_at",
-                    "last_activity_at")
+    form = ConversationForm
+    list_display = ("conversation_id", "title", "is_direct", "owner", "participant_count",
+                    "created_at", "last_activity_at")
+    list_filter = ("is_direct",)
     list_select_related = ("owner",)
     search_fields = ("conversation_id", "title", "participants__username")
     filter_horizontal = ("participants",)
     date_hierarchy = "created_at"
-    readonly_fields = ("owner", "direct_key")
+    readonly_fields = ("is_direct", "owner", "direct_key")
 
     def get_queryset(self, request):
         from django.db.models import Count

@@ -107,15 +107,19 @@ class Conversation(models.Model):
     numbers each new message (``allocate_seq``): ``last_seq`` (the newest
     message's number), ``last_message`` (that message) and
     ``last_activity_at`` (bumped by sends and membership changes, so the
-    conversation list sorts by an index).  ``direct_key`` is set only for a
-    two-person conversation made through the API; its unique constraint
-    keeps one direct conversation per pair.
+    conversation list sorts by an index).
+
+    ``is_direct`` marks a conversation made for two people without a title
+    (``services.create_conversation``), for its whole life: nobody joins it,
+    not even after one of the two leaves, and it has no owner.
+    ``direct_key`` names the pair while both are in it; its unique
+    constraint keeps one direct conversation per pair, and it is freed when
+    one leaves, so that the two can start a fresh one later.
 
     ``owner`` is one of the participants, or None: a group is owned by its
     creator until they hand it over or go (``services.settle_owner`` says who
-    then); a
-    direct conversation has no owner.  ``chats.permissions`` says what the
-    owner alone may do.
+    then); a direct conversation has no owner.  ``chats.permissions`` says
+    what the owner alone may do.
     """
 
     conversation_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -123,6 +127,10 @@ class Conversation(models.Model):
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="owned_conversations")
     title = models.CharField(max_length=200, blank=True, default="")
+    is_direct = models.BooleanField(
+        default=False, editable=False,
+        help_text="Made for two people without a title: nobody joins it and nobody owns it, "
+                  "for its whole life (even after one of the two leaves).")
     direct_key = models.CharField(max_length=80, null=True, blank=True, unique=True,
                                   editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -142,6 +150,15 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = list(ACTIVITY_ORDERING)
+        constraints = [
+            # A pair's key names a direct conversation, and a direct one has no owner.
+            models.CheckConstraint(
+                condition=models.Q(direct_key__isnull=True) | models.Q(is_direct=True),
+                name="conversation_direct_key_is_direct"),
+            models.CheckConstraint(
+                condition=models.Q(is_direct=False) | models.Q(owner__isnull=True),
+                name="conversation_direct_has_no_owner"),
+        ]
 
     @property
     def message_count(self) -> int:

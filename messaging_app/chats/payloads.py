@@ -75,12 +75,13 @@ def user_id_or_none(pk):
 
 
 def conversation_updated_event(conversation_id, participants, *, owner=None, added=(),
-                               removed=(), deleted: bool = False) -> dict:
+                               removed=(), deleted: bool = False, direct: bool = False) -> dict:
     """A ``conversation.updated`` event: who is in it now, who owns it, who
-    joined, who left."""
+    joined, who left, and whether it is direct (nobody joins it, nobody owns
+    it), as the conversation's ``direct`` says."""
     event = {"type": "conversation.updated", "conversation": str(conversation_id),
              "participants": sorted(str(pk) for pk in participants),
-             "owner": user_id_or_none(owner),
+             "owner": user_id_or_none(owner), "direct": direct,
              "added": sorted(str(pk) for pk in added),
              "removed": sorted(str(pk) for pk in removed)}
     if deleted:

@@ -73,8 +73,8 @@ class IsOwnerOfConversation(BasePermission):
     """Allow the owner's actions (``OWNER_ACTIONS``) to the conversation's owner only.
 
     Removing yourself is leaving, which every participant may do.  A direct
-    conversation has no owner: either of its two people may delete it (for
-    both); neither removes the other or hands it over.  Goes after
+    conversation has no owner: either of its two people (or the one left)
+    may delete it (for both); neither removes the other or hands it over.  Goes after
     ``IsParticipantOfConversation``, so an outsider hears that first.
     """
 
@@ -89,7 +89,7 @@ class IsOwnerOfConversation(BasePermission):
             return True
         if action == "remove_participant" and self.is_requester(request, view):
             return True
-        direct = obj.direct_key is not None
+        direct = obj.is_direct
         if direct and action == "destroy":
             return True
         self.message = f"Only the conversation's owner may {OWNER_ACTIONS[action]}."

@@ -49,8 +49,8 @@ WS_TICKET_DESCRIPTION = (
     "replays every later message, in order, then goes live. Events (JSON): "
     "`message.created`, `message.updated`, `message.deleted` "
     "(`{type, conversation, seq, message}`), `conversation.updated` "
-    "(`{type, conversation, participants, owner, added, removed}`, when members or the "
-    "owner change), `read` "
+    "(`{type, conversation, participants, owner, direct, added, removed}`, when members or "
+    "the owner change), `read` "
     "(`{type, conversation, user_id, last_read_seq}`), `typing` "
     "(`{type, conversation, user_id}`; send `{type: typing, conversation}`, "
     "rate-limited) and `ready` after the replay.")
@@ -60,8 +60,9 @@ REMOVE_DESCRIPTION = (
     "by a non-owner is a 403 `not_owner`.")
 LEAVE_DESCRIPTION = (
     "Any participant. When the owner leaves, the longest-standing remaining member becomes "
-    "the owner; when one person leaves a direct conversation, the other owns what is left; "
-    "the last one out deletes the conversation.")
+    "the owner. When one person leaves a direct conversation it stays direct: the other "
+    "owns nothing and can add nobody, and the two may start a fresh direct conversation. "
+    "The last one out deletes the conversation.")
 HAND_OVER_DESCRIPTION = (
     "The owner makes another active participant the owner (themselves: no change). Members "
     "get `conversation.updated` with the new `owner`. A non-owner gets 403 `not_owner` (so "
@@ -81,7 +82,9 @@ conversation_schema = extend_schema_view(
     create=extend_schema(
         summary="Start a conversation",
         description="The requester is always added. Two people without a title make "
-                    "a direct conversation: if it exists it is returned with 200.",
+                    "a direct conversation (`direct`: true): if theirs exists with both in "
+                    "it, it is returned with 200; once one of them has left, a fresh one is "
+                    "made (201).",
         request=ConversationCreateSerializer,
         responses={201: ConversationSerializer, 200: ConversationSerializer}),
     retrieve=extend_schema(summary="A conversation with its newest messages"),
@@ -93,11 +96,14 @@ conversation_schema = extend_schema_view(
     destroy=extend_schema(
         summary="Delete a conversation and its messages",
         description="The owner only (403 `not_owner` for other participants); in a direct "
-                    "conversation, which has no owner, either person (it goes for both)."),
+                    "conversation, which has no owner, either person or the one left (it "
+                    "goes for both)."),
     add_participants=extend_schema(
         summary="Add participants", request=ParticipantsSerializer,
-        description="A direct conversation stays between its two people: adding anyone "
-                    "else is 403 `direct_conversation` (start a new group with them instead).",
+        description="A direct conversation (`direct`: true) stays between its two people "
+                    "for its whole life: adding anyone, even after one of them left (and "
+                    "that one too), is 403 `direct_conversation` (start a new conversation "
+                    "with them instead).",
         responses=ConversationSerializer),
     remove_participant=extend_schema(
         summary="Remove a participant", description=REMOVE_DESCRIPTION, request=None,

@@ -109,7 +109,10 @@ class ConversationSerializer(ReadStateSerializer):
         read_only=True, allow_null=True,
         help_text="The participant who may delete the conversation, remove others and hand "
                   "it over; null for a direct conversation, where either person may delete it.")
-    direct = serializers.SerializerMethodField()
+    direct = serializers.SerializerMethodField(
+        help_text="True for a direct conversation (made for two people without a title): "
+                  "nobody owns it and nobody joins it (403 `direct_conversation`), even "
+                  "after one of the two left.")
     last_message = serializers.SerializerMethodField()
     mention_count = serializers.SerializerMethodField()
 
@@ -148,8 +151,9 @@ class ConversationSerializer(ReadStateSerializer):
         return with_presence([public_user(u) for u in users], [u.last_seen_at for u in users])
 
     def get_direct(self, obj) -> bool:
-        """True for a direct conversation: two people, made without a title, no owner."""
-        return obj.direct_key is not None
+        """True for a direct conversation (made for two people without a title):
+        nobody owns it and nobody joins it, even after one of the two left."""
+        return obj.is_direct
 
     def get_mention_count(self, obj) -> int:
         """Unread messages that mention the requester (counted apart from unread_count)."""

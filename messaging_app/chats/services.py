@@ -218,9 +218,11 @@ def create_conversation(*, creator, users, title: str = ""):
     """Return ``(conversation, created)`` for creator and the other users.
 
     users must already include creator, who owns a new group.  Two people
-    without a title make a direct conversation, which has no owner: if theirs
-    exists it is returned with ``created=False`` (a unique key makes this
-    hold under concurrent requests too).
+    without a title make a direct conversation (``is_direct``), which has no
+    owner: if theirs exists (both still in it) it is returned with
+    ``created=False`` (the unique ``direct_key`` makes this hold under
+    concurrent requests too).  Once one of them has left, their key is free
+    and this makes them a fresh one.
     """
     direct_key = None
     if len(users) == 2 and not title:
@@ -231,7 +233,8 @@ def create_conversation(*, creator, users, title: str = ""):
     try:
         with _service_write(), transaction.atomic():
             conversation = Conversation.objects.create(
-                title=title, direct_key=direct_key, owner=None if direct_key else creator)
+                title=title, direct_key=direct_key, is_direct=direct_key is not None,
+                owner=None if direct_key else creator)
             conversation.participants.add(*users)
             members_changed(conversation.pk, added=[user.pk for user in users])
     except IntegrityError:
@@ -252,7 +255,8 @@ def delete_conversation(conversation: Conversation) -> None:
     """Delete a conversation with its messages; its members are told."""
     with transaction.atomic():
         members = list(conversation.participants.values_list("pk", flat=True))
-        event = conversation_updated_event(conversation.pk, [], removed=members, deleted=True)
+        event = conversation_updated_event(conversation.pk, [], removed=members, deleted=True,
+                                           direct=conversation.is_direct)
         for user_id in members:
             events.publish_membership(user_id, conversation.pk, "leave",
                                       conversation.last_seq, event)
@@ -260,7 +264,8 @@ def delete_conversation(conversation: Conversation) -> None:
 
 
 class DirectConversationClosed(PermissionDenied):
-    """Someone new for a direct conversation: it stays between its two people."""
+    """Someone new for a direct conversation: it stays between its two people,
+    even after one of them has left."""
 
     default_code = "direct_conversation"
     default_detail = ("A direct conversation stays between its two people: start a new "
@@ -270,15 +275,16 @@ class DirectConversationClosed(PermissionDenied):
 def add_participants(conversation: Conversation, users) -> Conversation:
     """Add users to a conversation; the members and the newcomers are told.
 
-    A direct conversation stays between its two people: anyone new is
-    refused (``DirectConversationClosed``, 403 ``direct_conversation``), so
-    that neither can show the other's private history to a third person.
+    A direct conversation stays between its two people for its whole life:
+    anyone new is refused (``DirectConversationClosed``, 403
+    ``direct_conversation``), after one of them left too (that one
+    included), so that neither can show the other's private history to a
+    third person.
     """
     with _service_write(), transaction.atomic():
         members = set(conversation.participants.values_list("pk", flat=True))
         added = [user.pk for user in users if user.pk not in members]
-        if conversation.direct_key and added:
-            raise DirectConversationClosed()
+        refuse_newcomers(conversation.is_direct, added)
         conversation.last_activity_at = timezone.now()
         conversation.save(update_fields=["last_activity_at"])
         conversation.participants.add(*users)
@@ -287,18 +293,23 @@ def add_participants(conversation: Conversation, users) -> Conversation:
     return conversation
 
 
+def refuse_newcomers(is_direct: bool, added) -> None:
+    """Raise DirectConversationClosed if anyone joins a direct conversation."""
+    if is_direct and added:
+        raise DirectConversationClosed()
+
+
 def remove_participant(conversation: Conversation, user) -> bool:
     """Remove user from a conversation; delete it when nobody is left.
 
-    It stops being a direct conversation, and ``settle_owner`` says who owns
-    what is left.  Return True if the conversation still exists afterwards.
+    A direct conversation frees its pair's key (``members_changed``) and
+    stays direct, with no owner; ``settle_owner`` says who owns what is left
+    of a group.  Return True if the conversation still exists afterwards.
     """
     with _service_write(), transaction.atomic():
-        if conversation.direct_key is not None:
-            conversation.direct_key = None
-            conversation.save(update_fields=["direct_key"])
         conversation.participants.remove(user)
         members_changed(conversation.pk, removed=[user.pk])
+        conversation.direct_key = None
         if not conversation.participants.exists():
             conversation.delete()
             return False
@@ -317,21 +328,22 @@ def settle_owner(conversation_id, *, leaving=None):
     """Apply the owner rule to a conversation whose members just changed;
     return its owner id (None for none), as stored.
 
-    The rule: a direct conversation has no owner; a group's owner stays
-    while still a member; when they are gone (or there was none) the
-    longest-standing member owns it; an empty conversation has no owner.
+    The rule: a direct conversation has no owner, even after one of the two
+    left (``is_direct``); a group's owner stays while still a member; when
+    they are gone (or there was none) the longest-standing member owns it;
+    an empty conversation has no owner.
     ``leaving`` is a member about to go without a membership change of its
     own (an account being deleted).  The caller holds the conversation's
     row lock (``members_changed`` takes it), so a concurrent hand-over sees
     the members as they are.
     """
     row = (Conversation.objects.filter(pk=conversation_id)
-           .values_list("owner_id", "direct_key").first())
+           .values_list("owner_id", "is_direct").first())
     if row is None:
         return None
-    owner, direct_key = row
+    owner, is_direct = row
     members = members_of(conversation_id, exclude=leaving)
-    if direct_key is not None or not members:
+    if is_direct or not members:
         settled = None
     else:
         settled = owner if owner in members else members[0]
@@ -346,13 +358,17 @@ def members_changed(conversation_id, *, added=(), removed=()):
     added or removed user to join or leave it.  Return the owner id.
 
     The conversation row is locked first, so that the event carries the
-    members and owner as they now are.
+    members and owner as they now are.  When someone left a direct
+    conversation its pair's key is freed (the two may start a fresh one).
     """
-    last_seq = (Conversation.objects.select_for_update().filter(pk=conversation_id)
-                .values_list("last_seq", flat=True).first()) or 0
+    last_seq, is_direct = (Conversation.objects.select_for_update().filter(pk=conversation_id)
+                           .values_list("last_seq", "is_direct").first()) or (0, False)
+    if removed and is_direct:
+        Conversation.objects.filter(pk=conversation_id).update(direct_key=None)
     owner = settle_owner(conversation_id)
     event = conversation_updated_event(conversation_id, members_of(conversation_id),
-                                       owner=owner, added=added, removed=removed)
+                                       owner=owner, added=added, removed=removed,
+                                       direct=is_direct)
     events.publish_conversation(conversation_id, event)
     for user_id, action in [*((pk, "join") for pk in added), *((pk, "leave") for pk in removed)]:
         events.publish_membership(user_id, conversation_id, action, last_seq, event)
@@ -407,7 +423,7 @@ def hand_over(conversation: Conversation, user) -> Conversation:
         if current != user.pk:
             conversation.save(update_fields=["owner"])
             events.publish_conversation(conversation.pk, conversation_updated_event(
-                conversation.pk, members, owner=user.pk))
+                conversation.pk, members, owner=user.pk, direct=conversation.is_direct))
     return conversation
 
 

@@ -2,7 +2,7 @@
 
 Who may do what is the authorization matrix (``test_permissions``); these
 tests follow the owner through creation, leaving, hand-over, a direct
-conversation turning into a group, and account deletion.
+conversation (which never gets one), and account deletion.
 """
 import uuid
 
@@ -171,19 +171,19 @@ class OwnershipTests(ChatTestCase):
         direct.refresh_from_db()
         self.assertIsNotNone(direct.direct_key)
 
-    def test_the_one_left_in_a_direct_conversation_owns_it(self):
+    def test_the_one_left_in_a_direct_conversation_owns_nothing(self):
+        """It stays direct (``test_direct_conversations``): nobody owns it, nobody joins."""
         direct, _ = services.create_conversation(creator=self.alice,
                                                  users=[self.alice, self.bob])
         self.as_user(self.alice).post(reverse("conversation-leave", args=[direct.pk]))
         direct.refresh_from_db()
-        self.assertIsNone(direct.direct_key)
-        self.assertEqual(direct.owner_id, self.bob.pk)
-        # It is Bob's now: he can add people and remove them again.
-        self.as_user(self.bob).post(reverse("conversation-add-participants", args=[direct.pk]),
-                                    {"participants": [str(self.eve.pk)]}, format="json")
-        response = self.as_user(self.bob).delete(
-            reverse("conversation-remove-participant", args=[direct.pk, self.eve.pk]))
-        self.assertEqual(response.status_code, 204)
+        self.assertEqual((direct.direct_key, direct.owner_id), (None, None))
+        self.assertIsNone(self.shown_owner(self.bob, direct))
+        response = self.as_user(self.bob).post(
+            reverse("conversation-add-participants", args=[direct.pk]),
+            {"participants": [str(self.eve.pk)]}, format="json")
+        self.assertEqual((response.status_code, response.json()["code"]),
+                         (403, "direct_conversation"))
 
     def test_a_group_made_outside_the_api_is_owned_by_its_first_member(self):
         group = Conversation.objects.create(title="From the shell")

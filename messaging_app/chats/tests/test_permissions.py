@@ -151,7 +151,7 @@ class AuthorizationMatrixTests(ChatTestCase):
 class DirectConversationRoleTests(ChatTestCase):
     """A direct conversation (two people, no title, made through the API) has
     no owner: either person deletes it (for both) or leaves it; neither removes
-    the other or hands it over; anyone may add people, which makes it a group."""
+    the other or hands it over; nobody joins it (``test_direct_conversations``)."""
 
     def direct(self):
         """A fresh direct conversation that Alice started with Bob."""

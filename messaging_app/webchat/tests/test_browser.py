@@ -540,6 +540,37 @@ class AccountAndGroupTests(BrowserTestCase):
         self.assertEqual(sorted(direct.participants.values_list("username", flat=True)),
                          ["alice", "bob"])
 
+    def test_a_direct_conversation_someone_left_offers_no_way_to_add_people(self):
+        """Alice is alone with her and Bob's history: choosing Eve starts a new
+        conversation with Eve; Eve never joins the old one."""
+        from chats import services
+        direct, _ = services.create_conversation(creator=self.alice,
+                                                 users=[self.alice, self.bob])
+        make_message(direct, self.bob, "between the two of us")
+        services.remove_participant(direct, self.bob)
+        alice = self.browser("alice")
+        alice.sign_in("alice", PASSWORD)
+        alice.open_conversation(direct.pk)
+        alice.find("#manage").click()
+        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
+                                  ".textContent;"), "New conversation with\u2026")
+        alice.find("#details-search").send_keys("eve")
+        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
+                         "people to choose")
+        self.assertEqual(alice.find("#details-results button.person").get_attribute(
+            "aria-label"), "Start a conversation with Eve Tester (eve)")
+        alice.find("#details-results button.person").click()
+        alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
+                         "the new conversation")
+        fresh = Conversation.objects.get(participants=self.eve)
+        self.assertNotEqual(fresh.pk, direct.pk)
+        self.assertEqual(sorted(fresh.participants.values_list("username", flat=True)),
+                         ["alice", "eve"])
+        alice.wait_until(lambda d: f"/c/{fresh.pk}/" in alice.driver.current_url,
+                         "the page to show the new conversation")
+        self.assertEqual(list(direct.participants.values_list("username", flat=True)),
+                         ["alice"])
+
     def test_phone_width_shows_one_pane_and_works_by_keyboard(self):
         make_message(self.conversation, self.bob, "hello from Bob")
         phone = self.browser("phone", width=390, height=844)

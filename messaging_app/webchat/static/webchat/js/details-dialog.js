@@ -2,8 +2,9 @@
 // hand it over, leave, delete.  The controls follow the API's roles: a
 // group's owner removes others, hands it over and deletes it; a direct
 // conversation (`direct`, no owner) can be deleted by either person, nobody
-// removes the other, and nobody joins it: choosing someone there starts a new
-// group with these people and them.
+// removes the other, and nobody joins it, even after one of the two left
+// (`direct` stays true): choosing someone there starts a new conversation
+// with the people still in it and them.
 
 import { paths } from "./api.js";
 import { h, byId, say } from "./dom.js";
@@ -44,9 +45,15 @@ export class DetailsDialog {
     this.deleteButton.addEventListener("click", () => this.remove());
   }
 
+  /** Does it take people in?  Never a direct conversation (the server's `direct`). */
   get isGroup() {
     const c = this.current();
     return Boolean(c && !c.direct);
+  }
+
+  /** The members other than me. */
+  others(c) {
+    return (c.participants || []).map((u) => u.user_id).filter((id) => id !== this.me().user_id);
   }
 
   /** Am I the owner (who removes others, hands over and deletes a group)? */
@@ -72,8 +79,10 @@ export class DetailsDialog {
     const ownerId = ownerIdOf(c);
     const meId = this.me().user_id;
     this.rename.hidden = !this.isGroup;
-    this.addLabel.textContent = this.isGroup ? "Add people" : "New group with these people and…";
-    this.search.actionLabel = this.isGroup ? "Add" : "Start a group with";
+    const alone = !this.isGroup && this.others(c).length === 0;
+    this.addLabel.textContent = this.isGroup ? "Add people"
+      : alone ? "New conversation with…" : "New group with these people and…";
+    this.search.actionLabel = this.isGroup ? "Add" : alone ? "Start a conversation with" : "Start a group with";
     this.deleteButton.hidden = !(this.isOwner || !this.isGroup);
     this.members.replaceChildren(...(c.participants || []).map((user) => h("li", {},
       h("span", { class: "name", text: user.user_id === meId ? `${personName(user)} (you)` : personName(user) }),
@@ -123,16 +132,17 @@ export class DetailsDialog {
     }
   }
 
-  /** A direct conversation stays between its two people: a new group instead. */
+  /** A direct conversation stays between its two people: a new conversation
+   * with whoever is still in it and user instead (just user, once the other
+   * left: a direct conversation with them). */
   async startGroup(c, user) {
-    const others = (c.participants || []).map((u) => u.user_id).filter((id) => id !== this.me().user_id);
     try {
-      const group = await this.api.post(paths.conversations, { participants: [...others, user.user_id] });
+      const group = await this.api.post(paths.conversations, { participants: [...this.others(c), user.user_id] });
       this.dialog.close();
       window.history.pushState({}, "", `/c/${group.conversation_id}/`);
       window.dispatchEvent(new PopStateEvent("popstate"));
     } catch (error) {
-      say(this.error, problem(error));
+      say(this.error, describeError(error));
     }
   }
 
