@@ -277,3 +277,11 @@ class PresenceWithRedisTests(PresenceMixin, TransactionTestCase):
                 await socket.disconnect()
             except Exception:  # noqa: BLE001 - the layer is gone; the socket too
                 pass
+        # Changes noted while Redis is down are not guessed: nothing stored, said once.
+        with self.assertLogs("chats.realtime.presence_batch", "WARNING") as logged:
+            for _ in range(2):
+                presence_batch.note(self.bob.pk)
+                await presence_batch.batcher().flush()
+        self.assertEqual(len([line for line in logged.output if "presence unknown" in line]), 1)
+        stored = await sync_to_async(lambda: User.objects.get(pk=self.bob.pk).last_seen_at)()
+        self.assertIsNone(stored)
