@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 # Users settled per database call (and at most events per message).
 FLUSH_BATCH = 500
 
-settle = database_sync_to_async(presence.settle)
+settle_in_database = database_sync_to_async(presence.settle)
 
 
 class PresenceBatcher:
@@ -70,32 +70,35 @@ class PresenceBatcher:
     async def run(self) -> None:
         while self.pending:
             await asyncio.sleep(self.interval)
-            try:
-                await self.flush()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad batch
-                logger.exception("could not settle presence; the next changes are "
-                                 "settled in %.1f s", self.interval)
+            await self.flush()
 
     async def flush(self) -> None:
-        """Settle and publish every user noted so far."""
+        """Settle and publish every user noted so far, FLUSH_BATCH at a time (a
+        batch that fails is logged and dropped: the API still shows the truth)."""
         async with self.lock:
             noted, self.pending = list(self.pending), {}
             for start in range(0, len(noted), FLUSH_BATCH):
-                await self.settle(noted[start:start + FLUSH_BATCH])
+                batch = noted[start:start + FLUSH_BATCH]
+                try:
+                    await self.settle(batch)
+                except Exception:  # noqa: BLE001 - the task must outlive one bad batch
+                    logger.exception("could not settle the presence of %d users",
+                                     len(batch))
 
     async def settle(self, user_ids: list) -> None:
+        """Read, store and publish the presence of user_ids (one batch)."""
         states = await presence.current_states(user_ids)
         if states is None:
             if not self.unknown:
                 logger.warning("presence unknown (Redis failed): changes of %d users not "
-                               "published; nothing more is said until Redis answers",
+                               "published, nor any more until Redis answers again",
                                len(user_ids))
             self.unknown = True
             return
         if self.unknown:
-            logger.warning("presence known again (Redis answers)")
+            logger.warning("presence known again (Redis answers): changes are published")
             self.unknown = False
-        grouped = await settle(states, timezone.now())
+        grouped = await settle_in_database(states, timezone.now())
         texts = {}  # user id -> the event as JSON, encoded once
         for events in grouped.values():
             for event in events:
