@@ -31,6 +31,8 @@ file fills in those the environment does not set):
   same password.
 - ``DJANGO_MAX_SOCKETS_PER_USER``, ``DJANGO_SOCKET_FRAMES_PER_SECOND``,
   ``DJANGO_TYPING_MIN_INTERVAL``: limits per user and per socket.
+- ``DJANGO_PRESENCE_FLUSH_SECONDS``: how often each server process settles
+  and announces the presence changes of its sockets' users, all at once.
 - ``DJANGO_CONN_MAX_AGE``, ``DJANGO_DB_POOL_SIZE``, ``DJANGO_DB_POOL_TIMEOUT``:
   database connections (bounded; see DATABASES below).
 - ``DJANGO_THROTTLE_ANON`` / ``DJANGO_THROTTLE_USER`` /
@@ -344,6 +346,10 @@ MAX_SOCKETS_PER_USER = int(os.environ.get("DJANGO_MAX_SOCKETS_PER_USER", "20"))
 # Frames a socket may send per second (bursts of 4x that); beyond it frames are
 # dropped with a rate_limited error, and a sustained flood closes it with 4429.
 SOCKET_FRAMES_PER_SECOND = float(os.environ.get("DJANGO_SOCKET_FRAMES_PER_SECOND", "5"))
+# Seconds between two rounds, in each server process, that settle the presence
+# of the users whose first socket opened or last one closed (a few queries and one
+# presence message per conversation, whatever the number: chats.realtime.presence_batch).
+PRESENCE_FLUSH_SECONDS = float(os.environ.get("DJANGO_PRESENCE_FLUSH_SECONDS", "1"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

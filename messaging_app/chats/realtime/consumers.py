@@ -7,8 +7,11 @@ goes in a URL.  A missing, unknown, expired or already used ticket, or an
 invalid JWT, is refused during the handshake (HTTP 403).  Resume positions
 come with the ticket, or as ``?since=<conversation id>:<seq>,...``.
 With ``?presence=1`` the socket also receives ``presence.changed`` events
-(``chats.realtime.presence``) about the people who share a conversation with
-its user.
+about the people who share a conversation with its user: a socket that is
+its user's first or last live one only notes it (``chats.realtime.presence_batch``
+settles a process's changes once per interval and sends them per
+conversation); the socket forwards each person's change once, however many
+conversations it shares with them, and never its own user's.
 
 The consumer then joins the group of each of the user's conversations and
 of the user, replays the messages after the ``since`` positions, sends
@@ -43,7 +46,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..accounts import revocation
-from . import presence, sockets
+from . import presence_batch, sockets
 from .events import conversation_group, relay_typing, user_group
 from ..models import Conversation, Message, WebSocketTicket
 from ..http.outage import REDIS_ERRORS
@@ -246,7 +249,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "registry", None) is not None:
             registry, self.registry = self.registry, None
             if await registry.release(self):
-                await database_sync_to_async(presence.went_offline)(self.user.pk)
+                presence_batch.note(self.user.pk)
 
     async def close_unavailable(self) -> None:
         if getattr(self, "revoked", False):
@@ -281,11 +284,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 "sockets per user; close one first"))
             return
         self.registry = registry
+        if getattr(self, "came_online", False):
+            presence_batch.note(self.user.pk)
         self.frames = FrameLimit(settings.SOCKET_FRAMES_PER_SECOND)
         since = {**parse_since((query.get("since") or [""])[0]), **login.since}
         self.delivered = {}  # conversation id -> last seq delivered
         # presence.changed events only go to sockets that ask (?presence=1).
         self.wants_presence = (query.get("presence") or [""])[0] == "1"
+        self.presence_sent = {}  # user id -> (online, last_seen_at) last forwarded
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         # Join the groups before reading positions: anything committed after
         # the read is then published to us, anything before is in the read.
@@ -303,8 +309,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.delivered[conversation_id] = start
                 await self.catch_up(conversation_id)
         await self.send_json({"type": "ready", "conversations": dict(self.delivered)})
-        if getattr(self, "came_online", False):
-            await database_sync_to_async(presence.came_online)(self.user.pk)
         if not self.answered.done():
             self.answered.set_result(None)
         self.watch_expiry()
@@ -356,7 +360,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not message["session"] or message["session"] == self.login.session_id:
             await self.revoke(message["reason"])
 
-    # Channel-layer handlers ("type": "chat.event" / "chat.membership").
+    # Channel-layer handlers ("type": "chat.event" / "chat.presence" / "chat.membership").
 
     async def chat_event(self, message):
         event = message["event"]
@@ -385,15 +389,23 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             text = message["text"] = await self.encode_json(event)
         await self.send(text_data=text)
 
-    async def chat_notice(self, message):
-        """An event for this user outside any conversation (``presence.changed``)."""
-        if message["event"]["type"] == "presence.changed" and \
-                not getattr(self, "wants_presence", False):
+    async def chat_presence(self, message):
+        """The presence changes of a conversation's members (one message per
+        conversation and interval, ``chats.realtime.presence_batch``): forward
+        each ``presence.changed`` that differs from what this socket last
+        forwarded about that person (a partner in three conversations is told
+        once), never about this socket's own user.  The events come encoded."""
+        if not getattr(self, "wants_presence", False) or \
+                message["conversation"] not in self.delivered:
             return
-        text = message.get("text")
-        if text is None:
-            text = message["text"] = await self.encode_json(message["event"])
-        await self.send(text_data=text)
+        me = str(self.user.pk)
+        for event, text in zip(message["events"], message["texts"], strict=True):
+            user_id = event["user_id"]
+            state = (event["online"], event["last_seen_at"])
+            if user_id == me or self.presence_sent.get(user_id) == state:
+                continue
+            self.presence_sent[user_id] = state
+            await self.send(text_data=text)
 
     async def chat_membership(self, message):
         conversation_id = message["conversation"]

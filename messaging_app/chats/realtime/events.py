@@ -14,8 +14,10 @@ Elsewhere (shell, management commands, the test client) the event is sent
 before the call returns.
 
 Groups: ``conv.<conversation_id>`` holds the consumers of every member of a
-conversation; ``user.<user_id>`` holds one user's consumers (membership
-changes reach them there, including for conversations they just joined).
+conversation (its events, typing notices, and its members' presence from
+``chats.realtime.presence_batch``); ``user.<user_id>`` holds one user's
+consumers (membership changes reach them there, including for conversations
+they just joined).
 """
 import asyncio
 import logging
@@ -87,8 +89,10 @@ class Publisher:
 _publishers = weakref.WeakKeyDictionary()
 
 
-def _publish_on_loop(group: str, message: dict) -> None:
-    """Runs on the event loop: queue the event on the loop's publisher."""
+def publish_on_loop(group: str, message: dict) -> None:
+    """On the event loop (code running there, such as the presence batcher):
+    queue a channel-layer message on the loop's publisher, after the events
+    queued before it."""
     loop = asyncio.get_running_loop()
     if loop not in _publishers:
         _publishers[loop] = Publisher()
@@ -130,7 +134,7 @@ def _send(group: str, message: dict) -> None:
     (chats.http.outage: Redis is skipped for a while after a failure)."""
     loop = _server_loop()
     if loop is not None:
-        loop.call_soon_threadsafe(_publish_on_loop, group, message)
+        loop.call_soon_threadsafe(publish_on_loop, group, message)
         return
     layer = get_channel_layer()
     if layer is None:
@@ -180,15 +184,3 @@ def publish_membership(user_id, conversation_id, action: str, last_seq: int,
     message = {"type": "chat.membership", "action": action,
                "conversation": str(conversation_id), "last_seq": last_seq, "event": event}
     transaction.on_commit(lambda: _send(group, message))
-
-
-def publish_users(user_ids, event: dict) -> None:
-    """After commit, send an event that belongs to no conversation (such as
-    ``presence.changed``) to every connected socket of each of user_ids."""
-    message = {"type": "chat.notice", "event": event}
-    groups = [user_group(pk) for pk in user_ids]
-
-    def send_all():
-        for group in groups:
-            _send(group, message)
-    transaction.on_commit(send_all)

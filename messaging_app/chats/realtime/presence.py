@@ -7,22 +7,23 @@ process counts a socket of theirs (the in-memory layer is single-process
 anyway).  When Redis is configured but fails, presence is unknown (``None``),
 never a guess.
 
-When a user's first socket opens or their last one closes, a
-``presence.changed`` event goes to the ``user.<id>`` group of everyone who
-shares a conversation with them; the last close also stores the time in
-``User.last_seen_at``.  Sockets of a server process that died without
-closing them expire from Redis by themselves, without an event.
+What changes it: a user's first socket opening or last one closing.  The
+consumers only note that (``chats.realtime.presence_batch``); once per
+interval each server process reads the true state of the users it noted
+(``current_states``) and settles them in a fixed number of queries
+(``settle``): the offline ones get ``User.last_seen_at``, and the
+``presence.changed`` events are grouped by conversation.  Sockets of a
+server process that died without closing them expire from Redis by
+themselves, without an event.
 """
 import logging
 import time
 
 from django.conf import settings
-from django.utils import timezone
 
 from ..http.outage import REDIS_ERRORS
 from ..payloads import datetime_or_none
 from . import sockets
-from .events import publish_users
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,16 @@ def _client(url: str):
     return _clients[key]
 
 
+def _local_states(user_ids) -> dict:
+    return {pk: sockets.local_sockets.get(str(pk), 0) > 0 for pk in user_ids}
+
+
+def _queue_counts(pipe, user_ids) -> None:
+    now = time.time()
+    for pk in user_ids:
+        pipe.zcount(sockets.sockets_key(pk), f"({now}", "+inf")
+
+
 def online_states(user_ids) -> dict:
     """``{user id: True | False | None}`` for user_ids: one Redis round trip
     (no database query).  None: Redis is configured but does not answer."""
@@ -47,17 +58,32 @@ def online_states(user_ids) -> dict:
         return {}
     url = sockets.redis_layer_url()
     if not url:
-        return {pk: sockets.local_sockets.get(str(pk), 0) > 0 for pk in user_ids}
-    client = _client(url)
-    now = time.time()
+        return _local_states(user_ids)
     try:
-        with client.pipeline(transaction=False) as pipe:
-            for pk in user_ids:
-                pipe.zcount(sockets.sockets_key(pk), f"({now}", "+inf")
+        with _client(url).pipeline(transaction=False) as pipe:
+            _queue_counts(pipe, user_ids)
             counts = pipe.execute()
     except REDIS_ERRORS as error:
         logger.warning("presence unknown: Redis failed (%s: %s)", type(error).__name__, error)
         return dict.fromkeys(user_ids)
+    return {pk: count > 0 for pk, count in zip(user_ids, counts, strict=True)}
+
+
+async def current_states(user_ids):
+    """``{user id: True | False}`` for user_ids, read on the event loop (one
+    pipeline through this loop's socket registry's Redis client, or this
+    process's counts without Redis); None when Redis is configured but fails
+    (the caller says so)."""
+    user_ids = list(dict.fromkeys(user_ids))
+    registry = sockets.registry()
+    if not registry.redis_url:
+        return _local_states(user_ids)
+    try:
+        async with registry.redis().pipeline(transaction=False) as pipe:
+            _queue_counts(pipe, user_ids)
+            counts = await pipe.execute()
+    except REDIS_ERRORS:
+        return None
     return {pk: count > 0 for pk, count in zip(user_ids, counts, strict=True)}
 
 
@@ -66,24 +92,35 @@ def presence_event(user_id, online, last_seen_at) -> dict:
             "last_seen_at": datetime_or_none(last_seen_at)}
 
 
-def partners_of(user_id) -> list:
-    """Ids of the people who share a conversation with user (one query)."""
-    from ..models import Conversation
-    return list(Conversation.participants.through.objects
-                .filter(conversation__participants=user_id).exclude(user_id=user_id)
-                .values_list("user_id", flat=True).distinct())
+def settle(states: dict, now) -> dict:
+    """Store the presence of users whose state may have changed, and group
+    their ``presence.changed`` events by conversation.
 
-
-def came_online(user_id) -> None:
-    """Tell the user's partners that the user is online."""
-    from ..models import User
-    last_seen_at = User.objects.filter(pk=user_id).values_list("last_seen_at", flat=True).first()
-    publish_users(partners_of(user_id), presence_event(user_id, True, last_seen_at))
-
-
-def went_offline(user_id) -> None:
-    """Store when the user's last socket closed and tell their partners."""
-    from ..models import User
-    now = timezone.now()
-    User.objects.filter(pk=user_id).update(last_seen_at=now)
-    publish_users(partners_of(user_id), presence_event(user_id, False, now))
+    states: ``{user id: online (bool)}``, read just before; now: the time the
+    offline ones were last seen.  At most three queries whatever the number of
+    users: one UPDATE of ``last_seen_at`` for the offline ones, one SELECT of
+    it for the online ones, one SELECT of their memberships.  Returns
+    ``{conversation id (text): [presence.changed event of each of its members
+    among the users]}``.
+    """
+    from ..models import Conversation, User
+    if not states:
+        return {}
+    offline = [pk for pk, online in states.items() if not online]
+    online = [pk for pk, is_online in states.items() if is_online]
+    events = {}
+    if offline:
+        User.objects.filter(pk__in=offline).update(last_seen_at=now)
+        events.update((str(pk), presence_event(pk, False, now)) for pk in offline)
+    if online:
+        events.update((str(pk), presence_event(pk, True, seen)) for pk, seen in
+                      User.objects.filter(pk__in=online).order_by()
+                      .values_list("pk", "last_seen_at"))
+    grouped = {}
+    for conversation_id, user_id in (Conversation.participants.through.objects
+                                     .filter(user_id__in=list(states))
+                                     .values_list("conversation_id", "user_id")):
+        event = events.get(str(user_id))
+        if event is not None:
+            grouped.setdefault(str(conversation_id), []).append(event)
+    return grouped
