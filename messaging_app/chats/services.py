@@ -117,34 +117,37 @@ def request_hash(conversation_id, body: str) -> str:
 def send_message_once(*, conversation_id, sender, body: str, key: str):
     """Send at most once per ``(sender, key)`` within 24 hours.
 
-    Return ``(message, created)``.  The key row, naming its message, is
-    inserted in the message's transaction: of two concurrent requests with
-    one key, the second waits for the first (on the conversation's row lock,
-    the unique index or SQLite's write lock), fails on the unique index, rolls
-    its message back (its seq and its event with it), then finds the first's
-    row and returns the same message.
-    Raise IdempotencyKeyReused if the key was used for another request.
+    Return ``(message, created)``.  A new key, the usual case, costs no
+    lookup: the message is stored and the key row, naming it, inserted in the
+    same transaction.  A key already stored fails on its unique index; the
+    transaction is rolled back (the message, its seq and its event with it)
+    and the stored row answers: the same message for the same request, or
+    IdempotencyKeyReused for another.  Of two concurrent requests with one
+    key the second waits for the first (the conversation's row lock, the
+    unique index or SQLite's write lock), then fails the same way.  A key
+    older than ``TTL_HOURS`` is deleted and the send tried again.
     """
     digest = request_hash(conversation_id, body)
-    cutoff = timezone.now() - timedelta(hours=IdempotencyKey.TTL_HOURS)
     for _ in range(3):
-        existing = (IdempotencyKey.objects.filter(user=sender, key=key)
-                    .select_related("message__sender").first())
-        if existing is not None and existing.created_at >= cutoff:
-            if existing.request_hash != digest or existing.message is None:
-                raise IdempotencyKeyReused()
-            return existing.message, False
         try:
             with transaction.atomic():
-                if existing is not None:
-                    IdempotencyKey.objects.filter(pk=existing.pk).delete()
                 message = send_message(conversation_id=conversation_id, sender=sender,
                                        body=body)
                 IdempotencyKey.objects.create(user=sender, key=key, request_hash=digest,
                                               message=message)
             return message, True
         except IntegrityError:
-            continue  # another request with this key won: read its result
+            pass  # the key is stored: read what it answered
+        existing = (IdempotencyKey.objects.filter(user=sender, key=key)
+                    .select_related("message__sender").first())
+        if existing is None:
+            continue  # purged in between: send again
+        cutoff = timezone.now() - timedelta(hours=IdempotencyKey.TTL_HOURS)
+        if existing.created_at >= cutoff:
+            if existing.request_hash != digest or existing.message is None:
+                raise IdempotencyKeyReused()
+            return existing.message, False
+        IdempotencyKey.objects.filter(pk=existing.pk, created_at__lt=cutoff).delete()
     raise IdempotencyKeyReused("This Idempotency-Key is being used by another request.")
 
 

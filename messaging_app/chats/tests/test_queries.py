@@ -107,12 +107,12 @@ class QueryCountTests(ChatTestCase):
         statements = [q["sql"].split()[0].upper() + " " + q["sql"].split('"')[1]
                       for q in queries.captured_queries
                       if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN"))]
-        # The key row is inserted naming its message (no UPDATE after), and a
-        # new message has no mention rows to delete first.
+        # A new key is not looked up first (its unique index answers), its row
+        # is inserted naming its message (no UPDATE after), and a new message
+        # has no mention rows to delete first.
         self.assertEqual(statements, [
             "SELECT chats_user",            # the JWT's user
             "SELECT chats_conversation",    # membership
-            "SELECT chats_idempotencykey",  # the key, unused
             "SELECT chats_user",            # who is mentioned
             "UPDATE chats_conversation",    # next seq (the row lock)
             "INSERT chats_message",
