@@ -125,8 +125,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(database_url: str, redis_url, extra_env=None):
-    port = free_port()
+# uvicorn's options for the benchmark servers (manage.py serve's own are in
+# chats.management.commands.serve.SERVER_OPTIONS).
+BENCH_SERVER_OPTIONS = ["--no-access-log", "--backlog", "4096", "--timeout-keep-alive", "30",
+                        "--ws-per-message-deflate", "false"]
+# The settings' default throttle rates, for servers that keep them (--throttles).
+PRODUCTION_THROTTLES = {"DJANGO_THROTTLE_ANON": "60/min", "DJANGO_THROTTLE_USER": "1200/min",
+                        "DJANGO_THROTTLE_SEND": "120/min"}
+
+
+def start_server(database_url: str, redis_url, extra_env=None, options=None, port=None,
+                 log=None):
+    """Start one uvicorn process (``options``: uvicorn's, default BENCH_SERVER_OPTIONS)
+    on ``port`` (default: a free one), its output to the file ``log`` (default: this
+    process's); return (process, "127.0.0.1:port") once it answers."""
+    port = port or free_port()
     env = {**os.environ, "DJANGO_SECRET_KEY": SECRET, "DATABASE_URL": database_url,
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_DEBUG": "0",
            "DJANGO_THROTTLE_ANON": "off", "DJANGO_THROTTLE_USER": "off",
@@ -140,9 +153,9 @@ def start_server(database_url: str, redis_url, extra_env=None):
         env["REDIS_URL"] = redis_url
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--backlog", "4096", "--timeout-keep-alive", "30", "--ws-per-message-deflate", "false"],
-        cwd=MODULE_DIR, env=env)
+         "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         *(BENCH_SERVER_OPTIONS if options is None else options)],
+        cwd=MODULE_DIR, env=env, stdout=log, stderr=log and subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -316,9 +329,7 @@ def summarize_profile(path: Path, top: int = 20) -> None:
 def run(args, groups, database_url: str, redis_url):
     members_of = {cid: tokens for cid, tokens in groups}
     # --throttles: the settings' default rates (the environment's DJANGO_THROTTLE_* dropped).
-    extra = {f"DJANGO_THROTTLE_{name}": default for name, default in
-             (("ANON", "60/min"), ("USER", "1200/min"), ("SEND", "120/min"))} \
-        if args.throttles else None
+    extra = PRODUCTION_THROTTLES if args.throttles else None
     servers = [start_server(database_url, redis_url, extra) for _ in range(args.processes)]
     try:
         return measure(args, groups, members_of, servers, database_url)
