@@ -247,6 +247,7 @@ def run_phases(args, groups, database_url, redis_url):
     env = {**rt.PRODUCTION_THROTTLES, "DJANGO_MAX_CONCURRENT_REQUESTS": "64",
            "DJANGO_SOCKET_RECHECK_SECONDS": "30"}
     ports = [args.port + i if args.port else None for i in range(2)]
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(SERVER_LOG, "w") as log:
         servers = [rt.start_server(database_url, redis_url, env, SERVER_OPTIONS, port, log)
                    for port in ports]
@@ -399,10 +400,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="seconds per phase")
     parser.add_argument("--floods", nargs="+", default=list(FLOODS), choices=FLOODS,
                         help="the flood phases, each between two baselines")
-    parser.add_argument("--redis-url",
-                        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
-                        help="default: a fresh SQLite file in bench/data/")
+    rt.add_store_arguments(parser)
     parser.add_argument("--port", type=int, default=0,
                         help="first of the two servers' ports (default: free ones)")
     parser.add_argument("--profile", choices=FLOODS,
@@ -410,13 +408,7 @@ def main() -> None:
     args = parser.parse_args()
     if not rt.redis_available(args.redis_url):
         raise SystemExit(f"nothing answers at {args.redis_url}: start Redis or set --redis-url")
-    rt.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = args.database_url
-    if not database_url:
-        path = rt.DATA_DIR / "flood.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        database_url = f"sqlite:///{path}"
+    database_url = args.database_url or rt.fresh_sqlite_url("flood.sqlite3")
     rt.setup_django(database_url)
     groups = rt.seed(args.users + MEMBERS, MEMBERS)
     print(f"{args.users} other users in {len(groups) - 1} conversations of {MEMBERS}, one "

@@ -529,6 +529,23 @@ def raise_open_files_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def add_store_arguments(parser) -> None:
+    """--redis-url and --database-url, with BENCH_REDIS_URL and BENCH_DATABASE_URL."""
+    parser.add_argument("--redis-url",
+                        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
+                        help="default: a fresh SQLite file in bench/data/")
+
+
+def fresh_sqlite_url(name: str) -> str:
+    """The URL of a new SQLite database bench/data/<name> (an old one is removed)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=1000, help="sockets (one per user)")
@@ -538,10 +555,7 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=0, help="sends in all (instead of --duration)")
     parser.add_argument("--processes", type=int, default=2, help="server processes")
     parser.add_argument("--layer", choices=("redis", "memory"), default="redis")
-    parser.add_argument("--redis-url",
-                        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
-                        help="default: a fresh SQLite file in bench/data/")
+    add_store_arguments(parser)
     parser.add_argument("--receivers", type=int, default=0,
                         help="receiver processes (default: one per 1,250 sockets, at least 2)")
     parser.add_argument("--threads", type=int, default=200, help="sender threads")
@@ -557,13 +571,7 @@ def main() -> None:
     if limit < args.clients // max(1, args.receivers) + 200:
         raise SystemExit(f"open files limit {limit} is too low for {args.clients} sockets; "
                          "raise it (ulimit -n) or add --receivers")
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = args.database_url
-    if not database_url:
-        path = DATA_DIR / "realtime.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        database_url = f"sqlite:///{path}"
+    database_url = args.database_url or fresh_sqlite_url("realtime.sqlite3")
     redis_url = None
     if args.layer == "redis":
         if not redis_available(args.redis_url):
