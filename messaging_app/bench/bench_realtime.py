@@ -125,8 +125,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(database_url: str, redis_url, extra_env=None):
-    port = free_port()
+# uvicorn's options for the benchmark servers (manage.py serve's own are in
+# chats.management.commands.serve.SERVER_OPTIONS).
+BENCH_SERVER_OPTIONS = ["--no-access-log", "--backlog", "4096", "--timeout-keep-alive", "30",
+                        "--ws-per-message-deflate", "false"]
+# The settings' default throttle rates, for servers that keep them (--throttles).
+PRODUCTION_THROTTLES = {"DJANGO_THROTTLE_ANON": "60/min", "DJANGO_THROTTLE_USER": "1200/min",
+                        "DJANGO_THROTTLE_SEND": "120/min"}
+
+
+def start_server(database_url: str, redis_url, extra_env=None, options=None, port=None,
+                 log=None):
+    """Start one uvicorn process (``options``: uvicorn's, default BENCH_SERVER_OPTIONS)
+    on ``port`` (default: a free one), its output to the file ``log`` (default: this
+    process's); return (process, "127.0.0.1:port") once it answers."""
+    port = port or free_port()
     env = {**os.environ, "DJANGO_SECRET_KEY": SECRET, "DATABASE_URL": database_url,
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_DEBUG": "0",
            "DJANGO_THROTTLE_ANON": "off", "DJANGO_THROTTLE_USER": "off",
@@ -140,9 +153,9 @@ def start_server(database_url: str, redis_url, extra_env=None):
         env["REDIS_URL"] = redis_url
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "messaging_app.asgi:application", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--backlog", "4096", "--timeout-keep-alive", "30", "--ws-per-message-deflate", "false"],
-        cwd=MODULE_DIR, env=env)
+         "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         *(BENCH_SERVER_OPTIONS if options is None else options)],
+        cwd=MODULE_DIR, env=env, stdout=log, stderr=log and subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -316,9 +329,7 @@ def summarize_profile(path: Path, top: int = 20) -> None:
 def run(args, groups, database_url: str, redis_url):
     members_of = {cid: tokens for cid, tokens in groups}
     # --throttles: the settings' default rates (the environment's DJANGO_THROTTLE_* dropped).
-    extra = {f"DJANGO_THROTTLE_{name}": default for name, default in
-             (("ANON", "60/min"), ("USER", "1200/min"), ("SEND", "120/min"))} \
-        if args.throttles else None
+    extra = PRODUCTION_THROTTLES if args.throttles else None
     servers = [start_server(database_url, redis_url, extra) for _ in range(args.processes)]
     try:
         return measure(args, groups, members_of, servers, database_url)
@@ -518,6 +529,23 @@ def raise_open_files_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def add_store_arguments(parser) -> None:
+    """--redis-url and --database-url, with BENCH_REDIS_URL and BENCH_DATABASE_URL."""
+    parser.add_argument("--redis-url",
+                        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
+                        help="default: a fresh SQLite file in bench/data/")
+
+
+def fresh_sqlite_url(name: str) -> str:
+    """The URL of a new SQLite database bench/data/<name> (an old one is removed)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=1000, help="sockets (one per user)")
@@ -527,10 +555,7 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=0, help="sends in all (instead of --duration)")
     parser.add_argument("--processes", type=int, default=2, help="server processes")
     parser.add_argument("--layer", choices=("redis", "memory"), default="redis")
-    parser.add_argument("--redis-url",
-                        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
-                        help="default: a fresh SQLite file in bench/data/")
+    add_store_arguments(parser)
     parser.add_argument("--receivers", type=int, default=0,
                         help="receiver processes (default: one per 1,250 sockets, at least 2)")
     parser.add_argument("--threads", type=int, default=200, help="sender threads")
@@ -546,13 +571,7 @@ def main() -> None:
     if limit < args.clients // max(1, args.receivers) + 200:
         raise SystemExit(f"open files limit {limit} is too low for {args.clients} sockets; "
                          "raise it (ulimit -n) or add --receivers")
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = args.database_url
-    if not database_url:
-        path = DATA_DIR / "realtime.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        database_url = f"sqlite:///{path}"
+    database_url = args.database_url or fresh_sqlite_url("realtime.sqlite3")
     redis_url = None
     if args.layer == "redis":
         if not redis_available(args.redis_url):

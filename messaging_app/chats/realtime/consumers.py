@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -70,6 +71,13 @@ TOO_MANY = 4429
 FRAME_BURST = 4
 FLOOD_WINDOW = 10.0
 FLOOD_DROPS = 100
+# Seconds after a socket is closed for flooding during which its user's new
+# sockets are refused with TOO_MANY: reconnecting does not resume a flood.
+FLOOD_COOLDOWN = 10.0
+# Seconds such a refusal is held before it is sent: a client that reconnects
+# at once makes one attempt a second per connection, and a held handshake
+# costs the server a sleeping coroutine, not CPU.
+REFUSAL_PAUSE = 1.0
 
 
 class Login(NamedTuple):
@@ -102,19 +110,25 @@ def consume_ticket(ticket: str):
 JWT_SUBPROTOCOL = "messaging.jwt"
 
 
-@database_sync_to_async
-def login_from_jwt(token: str):
-    """The Login of a valid access token whose user is active, or None."""
+def verified_user_id(token: str):
+    """(AccessToken, user id) of a valid access token (signature and expiry
+    checked, no database), or (None, None)."""
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from ..models import User
     try:
         access = AccessToken(token)
-        user_id = access[api_settings.USER_ID_CLAIM]
+        return access, access[api_settings.USER_ID_CLAIM]
     except (TokenError, KeyError):
-        return None
+        return None, None
+
+
+@database_sync_to_async
+def login_from_jwt(access, user_id):
+    """The Login of a verified access token (``verified_user_id``) whose user
+    is active, or None."""
+    from ..models import User
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
@@ -229,6 +243,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.wait({serving}, timeout=1)
             await self.forget()
 
+    async def dispatch(self, message):
+        """Run the handler of a frame or event, without channels' hop to the
+        sync thread before each (``aclose_old_connections``): every database
+        use here goes through ``database_sync_to_async``, which closes old
+        connections around itself.  A frame or an event then costs no thread
+        hop, and a socket flooding frames does not queue work on the thread
+        that other users' requests run on."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def serve(self, scope, receive, send):
         # A channel layer that fails (Redis down or hung: chats.http.outage) ends
         # the socket with a close frame and a reason, not a dropped connection.
@@ -263,10 +289,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         subprotocols = self.scope.get("subprotocols") or []
         subprotocol = None
+        registry = sockets.registry()
         if "ticket" not in query and len(subprotocols) == 2 \
                 and subprotocols[0] == JWT_SUBPROTOCOL:
-            login = await login_from_jwt(subprotocols[1])
             subprotocol = JWT_SUBPROTOCOL
+            access, user_id = verified_user_id(subprotocols[1])
+            # A flooder reconnecting is refused before any query (this process
+            # knows; another one learns it from Redis in registry.take).
+            if access is not None and registry.cooling_down(user_id):
+                await self.refuse(subprotocol, sockets.COOLING_DOWN)
+                return
+            login = await login_from_jwt(access, user_id) if access is not None else None
         else:
             login = await consume_ticket((query.get("ticket") or [""])[0])
         if login is None:
@@ -275,13 +308,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.login = login
         self.user = login.user
         self.subprotocol = subprotocol
-        registry = sockets.registry()
-        if not await registry.take(self):
-            await self.accept(subprotocol)
-            self.accepted = self.revoked = True
-            await self.close(code=TOO_MANY, reason=(
-                f"too_many_sockets: at most {settings.MAX_SOCKETS_PER_USER} open "
-                "sockets per user; close one first"))
+        refused = await registry.take(self)
+        if refused:
+            await self.refuse(subprotocol, refused)
             return
         self.registry = registry
         if getattr(self, "came_online", False):
@@ -312,6 +341,21 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not self.answered.done():
             self.answered.set_result(None)
         self.watch_expiry()
+
+    async def refuse(self, subprotocol, why: str) -> None:
+        """Close a handshake with TOO_MANY and a reason: ``why`` is
+        sockets.TOO_MANY or sockets.COOLING_DOWN.  Accepted first: a handshake
+        refused before the accept reaches the client as a bare HTTP 403.  A
+        cooling-down user's refusal is held REFUSAL_PAUSE seconds first."""
+        if why == sockets.COOLING_DOWN:
+            await asyncio.sleep(REFUSAL_PAUSE)
+        await self.accept(subprotocol)
+        self.accepted = self.revoked = True
+        await self.close(code=TOO_MANY, reason=(
+            f"too_many_sockets: at most {settings.MAX_SOCKETS_PER_USER} open "
+            "sockets per user; close one first" if why == sockets.TOO_MANY else
+            "frame_flood: a socket of this user sent too many frames; "
+            f"no new socket for {FLOOD_COOLDOWN:g} s"))
 
     async def disconnect(self, code):
         await self.forget()
@@ -425,10 +469,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the client.
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if getattr(self, "revoked", False):
+            return  # closed by the server: what the client still sends is dropped
         verdict = self.frames.take()
         if verdict is not FrameLimit.ALLOWED:
             if verdict is FrameLimit.FLOOD:
-                await self.revoke_with(TOO_MANY, "frame_flood: too many frames; slow down")
+                # Cooled down before the close: a reconnect cannot outrun it.
+                await sockets.registry().cool_down(self.user.pk, FLOOD_COOLDOWN)
+                await self.revoke_with(TOO_MANY, "frame_flood: too many frames; "
+                                                 f"no new socket for {FLOOD_COOLDOWN:g} s")
             elif verdict is FrameLimit.TELL:
                 await self.send_json({"type": "error", "code": "rate_limited",
                                       "detail": "Too many frames; this one was dropped.",

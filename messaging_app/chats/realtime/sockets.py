@@ -16,6 +16,10 @@ process's open consumers and runs a single task for all of them:
   of a process that died expire by themselves); otherwise it is this
   process's count.  A Redis that fails is counted around: the socket is
   counted in this process only.
+- **A flooder's cooldown**: a user whose socket was closed for flooding
+  frames opens no new socket for a while (``cool_down``); the socket count
+  refuses it, in this process's memory first, then in Redis (the same
+  round trip as the count), so a refused handshake costs no extra round trip.
 - **Typing notices** (``TYPING_MIN_INTERVAL``): at most one per user and
   conversation per interval, across all of that user's sockets (Redis
   ``SET NX PX`` when Redis is the layer, this process's memory otherwise).
@@ -33,10 +37,14 @@ from ..http.outage import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# Take one socket of a user if the user holds fewer than ARGV[3]; forget the
-# entries whose expiry (the score) has passed.  Returns 0 when full, 1 when
-# taken, 2 when taken as the user's only live socket (the user came online).
+# Take one socket of a user if the user holds fewer than ARGV[3] and is not
+# cooling down (KEYS[2] exists); forget the entries whose expiry (the score)
+# has passed.  Returns minus the milliseconds left when cooling down, 0 when
+# full, 1 when taken, 2 when taken as the user's only live socket (the user
+# came online).
 TAKE_SCRIPT = """
+local cooling = redis.call('PTTL', KEYS[2])
+if cooling ~= -2 then return -math.max(cooling, 1) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local held = redis.call('ZCARD', KEYS[1])
 if held >= tonumber(ARGV[3]) then return 0 end
@@ -54,6 +62,9 @@ if redis.call('ZREM', KEYS[1], ARGV[2]) == 0 then return -1 end
 return redis.call('ZCARD', KEYS[1])
 """
 
+# Why take() refuses a socket.
+TOO_MANY, COOLING_DOWN = "too_many_sockets", "frame_flood"
+
 # Sockets counted in this process's memory, per user id (text), over all event loops:
 # presence without Redis (chats.realtime.presence).
 local_sockets = {}
@@ -61,6 +72,10 @@ local_sockets = {}
 
 def sockets_key(user_id) -> str:
     return f"messaging:sockets:{user_id}"
+
+
+def cooldown_key(user_id) -> str:
+    return f"messaging:flood:{user_id}"
 
 
 def typing_key(user_id, conversation_id) -> str:
@@ -83,6 +98,7 @@ class SocketRegistry:
         self.sockets = set()
         self.per_user = {}  # user id -> sockets counted here (in-memory limit)
         self.typing = {}  # (user id, conversation id) -> monotonic time allowed again
+        self.cooling = {}  # user id (text) -> monotonic time their sockets are taken again
         self.task = None
         self._redis = None
         self.redis_url = redis_layer_url()
@@ -106,31 +122,39 @@ class SocketRegistry:
 
     # Sockets per user.
 
-    async def take(self, consumer) -> bool:
-        """Count consumer's socket against its user's limit; False when full.
+    async def take(self, consumer):
+        """Count consumer's socket against its user's limit.  Returns None when
+        counted, else why not: TOO_MANY (the user holds the limit) or
+        COOLING_DOWN (``cool_down``).
 
         Sets ``consumer.came_online`` when this is the user's only live socket
         (with Redis: in any process; else: in this process)."""
         limit = settings.MAX_SOCKETS_PER_USER
         user_id = consumer.user.pk
+        if self.cooling_down(user_id):
+            return COOLING_DOWN
         if self.redis_url:
             now = time.time()
             try:
                 taken = await self.redis().eval(
-                    TAKE_SCRIPT, 1, sockets_key(user_id), now, now + self.entry_ttl, limit,
-                    consumer.channel_name, int(self.entry_ttl) + 1)
+                    TAKE_SCRIPT, 2, sockets_key(user_id), cooldown_key(user_id), now,
+                    now + self.entry_ttl, limit, consumer.channel_name,
+                    int(self.entry_ttl) + 1)
             except REDIS_ERRORS as error:
                 logger.warning("socket count in Redis failed (%s: %s); counting in this "
                                "process", type(error).__name__, error)
             else:
-                if not taken:
-                    return False
+                if taken < 0:  # remembered here: the next refusal costs no query
+                    self.cooling[str(user_id)] = time.monotonic() - taken / 1000
+                    return COOLING_DOWN
+                if taken == 0:
+                    return TOO_MANY
                 consumer.counted_in_redis = True
                 consumer.came_online = taken == 2
                 self.add(consumer)
-                return True
+                return None
         if self.per_user.get(user_id, 0) >= limit:
-            return False
+            return TOO_MANY
         self.per_user[user_id] = self.per_user.get(user_id, 0) + 1
         key = str(user_id)
         local_sockets[key] = local_sockets.get(key, 0) + 1
@@ -138,7 +162,26 @@ class SocketRegistry:
         consumer.came_online = not self.redis_url and local_sockets[key] == 1
         consumer.counted_here = True
         self.add(consumer)
-        return True
+        return None
+
+    def cooling_down(self, user_id) -> bool:
+        """Whether this process knows the user to be cooling down (no round trip)."""
+        return self.cooling.get(str(user_id), 0.0) > time.monotonic()
+
+    async def cool_down(self, user_id, seconds: float) -> None:
+        """Refuse the user's new sockets for seconds: in this process, and in
+        every process sharing Redis when Redis is the layer."""
+        now = time.monotonic()
+        if len(self.cooling) > 10_000:
+            self.cooling = {k: t for k, t in self.cooling.items() if t > now}
+        self.cooling[str(user_id)] = now + seconds
+        if self.redis_url:
+            try:
+                await self.redis().set(cooldown_key(user_id), 1,
+                                       px=max(1, int(seconds * 1000)))
+            except REDIS_ERRORS as error:
+                logger.warning("could not store a flooder's cooldown in Redis (%s: %s); "
+                               "this process refuses them", type(error).__name__, error)
 
     async def release(self, consumer) -> bool:
         """Forget consumer's socket (it closed).  True when it was its user's

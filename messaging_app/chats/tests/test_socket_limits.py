@@ -1,6 +1,9 @@
 """What one person's sockets may cost: one login recheck per process whatever
 the number of sockets, a cap on sockets per user (across server processes
 with Redis), a frame rate per socket, typing notices per user and conversation."""
+import asyncio
+import threading
+from unittest.mock import patch
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -34,8 +37,9 @@ def stop_capture(context) -> int:
 
 
 class SocketsMixin:
-    async def open(self, user):
-        access = (await sync_to_async(get_tokens_for_user)(user))["access"]
+    async def open(self, user, access=None):
+        """A socket of user, with their access token (a new one by default)."""
+        access = access or (await sync_to_async(get_tokens_for_user)(user))["access"]
         socket = WebsocketCommunicator(application, "/ws/events/",
                                        subprotocols=["messaging.jwt", access])
         connected, _ = await socket.connect(timeout=TIMEOUT)
@@ -139,6 +143,88 @@ class PerUserLimitTests(SocketsMixin, TransactionTestCase):
         await self.close_all()
 
 
+@override_settings(CHANNEL_LAYERS=LAYER, SOCKET_FRAMES_PER_SECOND=50)
+class FloodCostTests(SocketsMixin, TransactionTestCase):
+    """What a flooding socket may cost the others: no hop to Django's sync
+    thread per frame (requests need that thread), nothing after its close."""
+
+    def setUp(self):
+        self.sockets = []
+        self.alice = make_user("alice")
+
+    async def test_frames_are_answered_while_the_sync_thread_is_busy(self):
+        socket = await self.ready(self.alice)
+        busy, release = threading.Event(), threading.Event()
+
+        def hold_the_sync_thread():
+            busy.set()
+            release.wait(10)
+
+        holder = asyncio.ensure_future(sync_to_async(hold_the_sync_thread)())
+        try:
+            while not busy.is_set():
+                await asyncio.sleep(0.01)
+            await socket.send_json_to({"type": "ping"})
+            self.assertEqual(await socket.receive_json_from(TIMEOUT), {"type": "pong"})
+        finally:
+            release.set()
+            await holder
+        await self.close_all()
+
+    async def test_a_socket_closed_for_flooding_answers_nothing_more(self):
+        socket = await self.ready(self.alice)
+        for _ in range(400):
+            await socket.send_json_to({"type": "ping"})
+        _, (code, _) = await self.closed(socket)
+        self.assertEqual(code, 4429)
+        await asyncio.sleep(0.2)  # the bucket has tokens again
+        await socket.send_json_to({"type": "ping"})
+        self.assertTrue(await socket.receive_nothing(0.3), "no frame after the close")
+        await self.close_all()
+
+    async def flood_until_closed(self, socket) -> None:
+        for _ in range(400):
+            await socket.send_json_to({"type": "ping"})
+        _, (code, reason) = await self.closed(socket)
+        self.assertEqual((code, reason.split(":")[0]), (4429, "frame_flood"))
+
+    async def test_a_flooder_opens_no_socket_until_the_cooldown_has_passed(self):
+        bob = await sync_to_async(make_user)("bob")
+        await self.flood_until_closed(await self.ready(self.alice))
+        _, (code, reason) = await self.closed(await self.open(self.alice))
+        self.assertEqual(code, 4429)
+        self.assertIn("frame_flood", reason)
+        await self.ready(bob)  # others are not cooled down
+        with patch("chats.realtime.consumers.FLOOD_COOLDOWN", 0.2):
+            await self.flood_until_closed(await self.ready(bob))
+            await asyncio.sleep(0.3)
+            await self.ready(bob)  # the cooldown ends
+        await self.close_all()
+
+    async def test_a_cooling_down_users_handshake_is_refused_after_a_pause(self):
+        await self.flood_until_closed(await self.ready(self.alice))
+        access = (await sync_to_async(get_tokens_for_user)(self.alice))["access"]
+        socket = WebsocketCommunicator(application, "/ws/events/",
+                                       subprotocols=["messaging.jwt", access])
+        self.sockets.append(socket)
+        with patch("chats.realtime.consumers.REFUSAL_PAUSE", 0.5):
+            await socket.send_input({"type": "websocket.connect"})
+            self.assertTrue(await socket.receive_nothing(0.2), "held, not answered at once")
+            self.assertEqual((await socket.receive_output(TIMEOUT))["type"], "websocket.accept")
+            _, (code, _) = await self.closed(socket)
+        self.assertEqual(code, 4429)
+        await self.close_all()
+
+    async def test_a_cooling_down_users_handshake_is_refused_before_any_query(self):
+        await self.flood_until_closed(await self.ready(self.alice))
+        access = (await sync_to_async(get_tokens_for_user)(self.alice))["access"]
+        context = await sync_to_async(start_capture)()
+        _, (code, _) = await self.closed(await self.open(self.alice, access))
+        self.assertEqual(code, 4429)
+        self.assertEqual(await sync_to_async(stop_capture)(context), 0)
+        await self.close_all()
+
+
 @tag("slow")
 class SocketCapAcrossProcessesTests(TransactionTestCase):
     """Two server processes sharing Redis count one user's sockets together."""
@@ -182,3 +268,20 @@ class SocketCapAcrossProcessesTests(TransactionTestCase):
                 continue
         else:
             self.fail("a closed socket did not free its place")
+
+    def test_a_flood_closed_on_one_process_refuses_the_user_on_the_other(self):
+        first, second = self.servers
+        flooder = self.socket(first)
+        self.assertIn('"ready"', flooder.recv(timeout=5))
+        with self.assertRaises(ConnectionClosed) as closed:
+            for _ in range(400):
+                flooder.send('{"type": "ping"}')
+            while True:
+                flooder.recv(timeout=5)
+        self.assertEqual(closed.exception.rcvd.code, 4429)
+        again = self.socket(second)
+        with self.assertRaises(ConnectionClosed, msg=first.read_log() + second.read_log()) \
+                as closed:
+            again.recv(timeout=5)
+        self.assertEqual(closed.exception.rcvd.code, 4429)
+        self.assertIn("frame_flood", closed.exception.rcvd.reason)
