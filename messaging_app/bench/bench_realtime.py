@@ -202,6 +202,7 @@ def receiver_main(assignments, ready_queue, stop_event, results, counter):
 
     log, problems = [], Counter()
     opened = 0
+    parent = os.getppid()
 
     async def handshake(url, token, gate):
         async with gate:
@@ -260,11 +261,13 @@ def receiver_main(assignments, ready_queue, stop_event, results, counter):
         gate = asyncio.Semaphore(16)  # handshakes in flight per receiver
         tasks = [asyncio.create_task(client(i, url, token, gate))
                  for i, url, token in assignments]
-        while opened + sum(t.done() for t in tasks) < len(tasks):
+        while opened + sum(t.done() for t in tasks) < len(tasks) and \
+                os.getppid() == parent:
             await asyncio.sleep(0.05)
         failed = [repr(t.exception()) for t in tasks if t.done() and t.exception()]
         ready_queue.put(("ready", opened, failed[:5], len(failed)))
-        while not stop_event.is_set():
+        # Stop with the harness, also when it was killed (no stop event then).
+        while not stop_event.is_set() and os.getppid() == parent:
             await asyncio.sleep(0.1)
         for task in tasks:
             task.cancel()
