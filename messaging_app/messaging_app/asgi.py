@@ -19,6 +19,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messaging_app.settings")
 # Django must be set up before the consumers (and their models) import.
 django_application = get_asgi_application()
 
+import importlib  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+
+# The URLconf, and with it every view, serializer and query module, is loaded
+# here as the worker starts: left to the first request, the import held that
+# request about a second (and every worker restarted after a crash had one).
+importlib.import_module(settings.ROOT_URLCONF)
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chats.http.guards import BodyLimit, ConcurrencyLimit  # noqa: E402

@@ -171,3 +171,14 @@ class ServeCommandTests(SimpleTestCase):
         self.assertIn("uvicorn", command)
         self.assertEqual(command[command.index("--workers") + 1], str(os.cpu_count()))
         self.assertEqual(command[command.index("--timeout-keep-alive") + 1], "5")
+
+
+class WorkerStartTests(SimpleTestCase):
+    def test_the_asgi_application_loads_the_urlconf_and_views_at_start(self):
+        # A worker imports its views when it starts, not in its first request
+        # (that import held the first request of every new worker about 1 s).
+        result = run_django("import messaging_app.asgi; "
+                            "print(sorted(m for m in ('chats.views', 'messaging_app.urls') "
+                            "if m in sys.modules))", DJANGO_DEBUG="1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split("\n")[-2], "['chats.views', 'messaging_app.urls']")
