@@ -24,8 +24,9 @@ import importlib  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 # The URLconf, and with it every view, serializer and query module, is loaded
-# here as the worker starts: left to the first request, the import held that
-# request about a second (and every worker restarted after a crash had one).
+# here as the worker starts: an import error stops the worker at once instead
+# of failing its first request, and that request no longer waits for the
+# import (65 ms on a quiet 2-core machine, more while .pyc files are written).
 importlib.import_module(settings.ROOT_URLCONF)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
