@@ -154,11 +154,16 @@ class Browser:
         return items[0] if items else None
 
     def unread(self, conversation_id) -> int:
-        item = self.list_item(conversation_id)
-        return -1 if item is None else int(item.get_attribute("data-unread"))
+        # Read in one script: the list may be redrawn between finding a row
+        # and reading it (a stale element).
+        value = self.js("const li = document.querySelector("
+                        "`#conversation-list li[data-id='${arguments[0]}']`);"
+                        "return li ? li.dataset.unread : null;", str(conversation_id))
+        return -1 if value is None else int(value)
 
     def list_order(self) -> list:
-        return [li.get_attribute("data-id") for li in self.find_all("#conversation-list li")]
+        return self.js("return [...document.querySelectorAll('#conversation-list li')]"
+                       ".map(li => li.dataset.id);")
 
     def open_conversation(self, conversation_id) -> None:
         self.wait_until(lambda d: self.list_item(conversation_id),
