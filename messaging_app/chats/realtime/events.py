@@ -22,7 +22,6 @@ they just joined).
 import asyncio
 import logging
 import os
-import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -31,6 +30,7 @@ from django.db import transaction
 
 from ..http.outage import REDIS_ERRORS, event_delivery
 from ..payloads import typing_event
+from .loop_local import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -86,17 +86,15 @@ class Publisher:
                 event_delivery.succeeded()
 
 
-_publishers = weakref.WeakKeyDictionary()
+# The running event loop's publisher.
+publisher = PerLoop(Publisher)
 
 
 def publish_on_loop(group: str, message: dict) -> None:
     """On the event loop (code running there, such as the presence batcher):
     queue a channel-layer message on the loop's publisher, after the events
     queued before it."""
-    loop = asyncio.get_running_loop()
-    if loop not in _publishers:
-        _publishers[loop] = Publisher()
-    _publishers[loop].put(group, message)
+    publisher().put(group, message)
 
 
 # The event loop of this server process, recorded by ``ServingLoop`` as the

@@ -31,7 +31,6 @@ database call and of one message per conversation).
 import asyncio
 import json
 import logging
-import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -39,6 +38,7 @@ from django.utils import timezone
 
 from . import presence
 from .events import conversation_group, publish_on_loop
+from .loop_local import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +110,8 @@ class PresenceBatcher:
                 "texts": [texts[event["user_id"]] for event in events]})
 
 
-_batchers = weakref.WeakKeyDictionary()
-
-
-def batcher() -> PresenceBatcher:
-    """The presence batcher of the running event loop."""
-    loop = asyncio.get_running_loop()
-    if loop not in _batchers:
-        _batchers[loop] = PresenceBatcher()
-    return _batchers[loop]
+# The presence batcher of the running event loop.
+batcher = PerLoop(PresenceBatcher)
 
 
 def note(user_id) -> None:

@@ -28,13 +28,13 @@ process's open consumers and runs a single task for all of them:
 import asyncio
 import logging
 import time
-import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from ..accounts import revocation
 from ..http.outage import REDIS_ERRORS
+from .loop_local import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -300,12 +300,5 @@ class SocketRegistry:
                            type(error).__name__, error)
 
 
-_registries = weakref.WeakKeyDictionary()
-
-
-def registry() -> SocketRegistry:
-    """The registry of the running event loop."""
-    loop = asyncio.get_running_loop()
-    if loop not in _registries:
-        _registries[loop] = SocketRegistry()
-    return _registries[loop]
+# The registry of the running event loop.
+registry = PerLoop(SocketRegistry)
