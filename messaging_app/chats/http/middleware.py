@@ -1,11 +1,11 @@
 """Request guards that run before any view."""
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import JsonResponse
 
+from .either_mode import EitherModeMiddleware
 from .exceptions import NOT_FOUND, error_body
 
 
-class RejectNullBytesMiddleware:
+class RejectNullBytesMiddleware(EitherModeMiddleware):
     """Answer 400 to a query string holding a NUL character, and keep API
     404s JSON.
 
@@ -15,17 +15,7 @@ class RejectNullBytesMiddleware:
     page instead of ``handler404``; under ``/api/`` that becomes JSON too.
     """
 
-    sync_capable = True
-    async_capable = True  # a sync-only middleware would cost every ASGI request two thread handoffs
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.acall(request)
+    def call(self, request):
         refused = self.rejected(request)
         if refused is not None:
             return refused

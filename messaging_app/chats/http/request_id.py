@@ -19,8 +19,9 @@ import re
 import time
 import uuid
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+
+from .either_mode import EitherModeMiddleware
 
 HEADER = "X-Request-ID"
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
@@ -53,20 +54,10 @@ def request_id_for(request) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(EitherModeMiddleware):
     """First in MIDDLEWARE, so every later line of the request carries the id."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
+    def call(self, request):
         token, started = self._begin(request)
         try:
             response = self.get_response(request)
@@ -74,7 +65,7 @@ class RequestIdMiddleware:
         finally:
             current_request_id.reset(token)
 
-    async def _acall(self, request):
+    async def acall(self, request):
         token, started = self._begin(request)
         try:
             response = await self.get_response(request)
