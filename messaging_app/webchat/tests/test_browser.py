@@ -515,19 +515,26 @@ class AccountAndGroupTests(BrowserTestCase):
         self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
                          ["alice", "bob"])
 
+    def search_in_details(self, conversation_id, name: str, *, label: str):
+        """Alice opens a direct conversation's details, whose search box is
+        labelled ``label``, and searches ``name``: her page, people listed."""
+        alice = self.browser("alice")
+        alice.sign_in("alice", PASSWORD)
+        alice.open_conversation(conversation_id)
+        alice.find("#manage").click()
+        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
+                                  ".textContent;"), label)
+        alice.find("#details-search").send_keys(name)
+        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
+                         "people to choose")
+        return alice
+
     def test_choosing_someone_in_a_direct_conversation_starts_a_new_group(self):
         from chats import services
         direct, _ = services.create_conversation(creator=self.alice,
                                                  users=[self.alice, self.bob])
-        alice = self.browser("alice")
-        alice.sign_in("alice", PASSWORD)
-        alice.open_conversation(direct.pk)
-        alice.find("#manage").click()
-        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
-                                  ".textContent;"), "New group with these people and\u2026")
-        alice.find("#details-search").send_keys("eve")
-        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
-                         "people to choose")
+        alice = self.search_in_details(direct.pk, "eve",
+                                       label="New group with these people and\u2026")
         alice.find("#details-results button.person").click()
         alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
                          "the new group")
@@ -548,15 +555,7 @@ class AccountAndGroupTests(BrowserTestCase):
                                                  users=[self.alice, self.bob])
         make_message(direct, self.bob, "between the two of us")
         services.remove_participant(direct, self.bob)
-        alice = self.browser("alice")
-        alice.sign_in("alice", PASSWORD)
-        alice.open_conversation(direct.pk)
-        alice.find("#manage").click()
-        self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
-                                  ".textContent;"), "New conversation with\u2026")
-        alice.find("#details-search").send_keys("eve")
-        alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
-                         "people to choose")
+        alice = self.search_in_details(direct.pk, "eve", label="New conversation with\u2026")
         self.assertEqual(alice.find("#details-results button.person").get_attribute(
             "aria-label"), "Start a conversation with Eve Tester (eve)")
         alice.find("#details-results button.person").click()
