@@ -111,6 +111,14 @@ class Browser:
     def find_all(self, css: str):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
+    def click(self, css: str) -> None:
+        """Click the element css selects, finding it again if the page
+        re-rendered it between the find and the click (a stale element)."""
+        def clicked(driver):
+            driver.find_element(By.CSS_SELECTOR, css).click()
+            return True
+        self.wait_until(clicked, f"a click on {css}")
+
     def visible(self, element_id: str) -> bool:
         return self.js(f"const e = document.getElementById('{element_id}');"
                        "return Boolean(e && e.offsetParent !== null);")

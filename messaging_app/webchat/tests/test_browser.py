@@ -170,7 +170,7 @@ class ChattingTests(BrowserTestCase):
         bob.open_conversation(self.conversation.pk)
         self.assertEqual(bob.find_all("#messages .actions"), [], "Bob may not edit Alice's")
 
-        alice.find("#messages li.mine .actions button").click()  # Edit
+        alice.click("#messages li.mine .actions button")  # Edit
         box = alice.find("#messages textarea.edit-input")
         box.clear()
         box.send_keys("second try\n")
@@ -268,7 +268,7 @@ class ResilienceTests(BrowserTestCase):
         alice.sign_in("alice", PASSWORD)
         refresh = alice.cookies()[COOKIE_NAME]["value"]
 
-        alice.find("#signout").click()
+        alice.click("#signout")
         alice.wait_visible("auth-message")
         self.assertEqual(alice.text("auth-message"), "You are signed out.")
         self.assertNotIn(COOKIE_NAME, alice.cookies())
@@ -472,17 +472,17 @@ class AccountAndGroupTests(BrowserTestCase):
                              ("first_name", "Zoe"), ("last_name", "Quinn"),
                              ("password", PASSWORD)):
             zoe.find(f"#signup-{field}").send_keys(value)
-        zoe.find("#signup-form button[type=submit]").click()
+        zoe.click("#signup-form button[type=submit]")
         zoe.wait_signed_in()
         self.assertEqual(zoe.text("me-name"), "Zoe Quinn")
 
-        zoe.find("#new-chat").click()
+        zoe.click("#new-chat")
         zoe.find("#new-search").send_keys("bob")
         zoe.wait_until(lambda d: zoe.find_all("#new-results button.person"), "search results")
         self.assertEqual([b.text for b in zoe.find_all("#new-results button.person")],
                          ["Bob Tester @bob"])
-        zoe.find("#new-results button.person").click()
-        zoe.find("#new-start").click()
+        zoe.click("#new-results button.person")
+        zoe.click("#new-start")
         zoe.wait_conversation()
         self.assertEqual(zoe.text("conversation-title"), "Bob Tester")
         zoe.type_message("Hello Bob, I'm new here.")
@@ -499,18 +499,17 @@ class AccountAndGroupTests(BrowserTestCase):
         self.assertIsNone(eve.list_item(group.pk))
         alice.open_conversation(group.pk)
 
-        alice.find("#manage").click()
+        alice.click("#manage")
         alice.find("#details-search").send_keys("eve")
         alice.wait_until(lambda d: alice.find_all("#details-results button.person"),
                          "people to add")
-        alice.find("#details-results button.person").click()
+        alice.click("#details-results button.person")
         eve.wait_until(lambda d: eve.list_item(group.pk), "the group in Eve's list")
         alice.wait_until(lambda d: "Eve Tester" in alice.text("details-members"),
                          "Eve among the members")
         self.assertIn("3 members", alice.text("conversation-members"))
 
-        alice.find("#details-members button[aria-label='Remove Eve Tester from the conversation']"
-                   ).click()
+        alice.click("#details-members button[aria-label='Remove Eve Tester from the conversation']")
         eve.wait_until(lambda d: eve.list_item(group.pk) is None, "the group to leave Eve's list")
         self.assertEqual(sorted(group.participants.values_list("username", flat=True)),
                          ["alice", "bob"])
@@ -521,7 +520,7 @@ class AccountAndGroupTests(BrowserTestCase):
         alice = self.browser("alice")
         alice.sign_in("alice", PASSWORD)
         alice.open_conversation(conversation_id)
-        alice.find("#manage").click()
+        alice.click("#manage")
         self.assertEqual(alice.js("return document.querySelector(\"label[for='details-search']\")"
                                   ".textContent;"), label)
         alice.find("#details-search").send_keys(name)
@@ -535,7 +534,7 @@ class AccountAndGroupTests(BrowserTestCase):
                                                  users=[self.alice, self.bob])
         alice = self.search_in_details(direct.pk, "eve",
                                        label="New group with these people and\u2026")
-        alice.find("#details-results button.person").click()
+        alice.click("#details-results button.person")
         alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
                          "the new group")
         group = Conversation.objects.get(participants=self.eve)
@@ -558,7 +557,7 @@ class AccountAndGroupTests(BrowserTestCase):
         alice = self.search_in_details(direct.pk, "eve", label="New conversation with\u2026")
         self.assertEqual(alice.find("#details-results button.person").get_attribute(
             "aria-label"), "Start a conversation with Eve Tester (eve)")
-        alice.find("#details-results button.person").click()
+        alice.click("#details-results button.person")
         alice.wait_until(lambda d: Conversation.objects.filter(participants=self.eve).exists(),
                          "the new conversation")
         fresh = Conversation.objects.get(participants=self.eve)
