@@ -176,7 +176,7 @@ class Browser:
     def open_conversation(self, conversation_id) -> None:
         self.wait_until(lambda d: self.list_item(conversation_id),
                         f"conversation {conversation_id} in the list")
-        self.list_item(conversation_id).find_element(By.TAG_NAME, "a").click()
+        self.click(f"#conversation-list li[data-id='{conversation_id}'] a")
         self.wait_conversation()
 
     def wait_conversation(self) -> None:
